@@ -1,0 +1,87 @@
+"""Cell text → value: the one documented policy for every printed cell.
+
+Policy (REPORT_TEMPLATE.md, "Cell values"):
+
+* the raw text of every cell is kept as printed;
+* full-width digits, thousands separators ("1,234") and stray spaces inside a number are normalised;
+* an empty cell is `blank`, a placeholder ("/", "-", "—", "无", "不适用", "N/A", "空" …) is `placeholder`:
+  both have the value None, and both count as 0 in arithmetic (the report gets the warning
+  `values.blank_as_zero`);
+* a number with a unit is converted to the column's unit and noted ("251000元" → 25.1 万元);
+* a number followed by a bracketed annotation keeps the number and notes the annotation
+  ("22（其中修订16件）" → 22);
+* anything else is `invalid` (value None, raw kept) and breaks `values.non_negative_integer`.
+
+Values are `Decimal`, never binary floats, so fee amounts such as 4166.241619 stay exact.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+PLACEHOLDERS = frozenset({"/", "-", "--", "—", "——", "–", "―", "无", "不适用", "N/A", "NA", "n/a", "空", "\\", "／", "×"})
+
+# Statuses a cell can have. Only VALUE carries a number.
+VALUE, BLANK, PLACEHOLDER, INVALID, AMBIGUOUS, MISSING = "value", "blank", "placeholder", "invalid", "ambiguous", "missing"
+COUNTED_AS_ZERO = (BLANK, PLACEHOLDER)
+UNKNOWN = (INVALID, AMBIGUOUS, MISSING)
+
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万元|元)$")
+_ANNOTATED = re.compile(r"^([+-]?\d+(?:\.\d+)?)(?:件|条|个|项)?[(\[](.*)[)\]]$")
+_SIGNED_WORD = re.compile(r"^(增加|增|减少|减)(\d+)$")
+_COUNT_SUFFIX = re.compile(r"^(\d+)(件|条|个|项)$")
+
+
+@dataclass(frozen=True, slots=True)
+class CellValue:
+    """A cell's reading: its status, its value (None unless status is `value`) and a note."""
+
+    status: str
+    value: Decimal | None = None
+    note: str | None = None
+
+
+def clean(raw: str) -> str:
+    """NFKC (full-width digits and brackets → ASCII), whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+
+
+def looks_like_value(raw: str) -> bool:
+    """True when a cell's text is a number, a placeholder, or a number with a unit or note."""
+    return read(raw).status != INVALID
+
+
+def read(raw: str | None, kind: str = "count") -> CellValue:
+    """Read one cell's printed text under the policy above. `kind` is count, decimal or signed."""
+    if raw is None:
+        return CellValue(MISSING, note="cell not found")
+    s = clean(raw)
+    if s == "":
+        return CellValue(BLANK)
+    if s in PLACEHOLDERS or raw.strip() in PLACEHOLDERS:
+        return CellValue(PLACEHOLDER)
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    if _NUMBER.fullmatch(s):
+        return CellValue(VALUE, Decimal(s))
+    m = _UNIT.match(s)
+    if m:
+        amount = Decimal(m.group(1))
+        if kind == "decimal" and m.group(2) == "元":
+            return CellValue(VALUE, amount / 10000, note=f"converted from {m.group(1)}元 to 万元")
+        return CellValue(VALUE, amount, note=f"unit {m.group(2)} printed in the cell")
+    m = _ANNOTATED.match(s)
+    if m:
+        return CellValue(VALUE, Decimal(m.group(1)), note=f"annotation ignored: {m.group(2)}")
+    m = _COUNT_SUFFIX.match(s)
+    if m:
+        return CellValue(VALUE, Decimal(m.group(1)), note=f"unit {m.group(2)} printed in the cell")
+    m = _SIGNED_WORD.match(s)
+    if m and kind == "signed":
+        sign = -1 if m.group(1).startswith("减") else 1
+        return CellValue(VALUE, sign * Decimal(m.group(2)), note=f"read {m.group(0)} as {sign * int(m.group(2)):+d}")
+    return CellValue(INVALID, note=f"not a number: {raw.strip()[:40]!r}")

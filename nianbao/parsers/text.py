@@ -1,0 +1,128 @@
+"""Parser for reports as plain text: every text layout of the spec (tabs, " |" cells, pipes, spaces).
+
+The text is cut into the three table regions by their headings, each region is tokenised
+(`tokens.py`) and read by following the template's labels (`walk.py`). Nothing depends on line
+positions or counts.
+"""
+from __future__ import annotations
+
+import re
+
+from nianbao import cells as C
+from nianbao import meta
+from nianbao import template as T
+from nianbao.parsers import walk
+from nianbao.parsers.tokens import EMPTY, Token, tokenize
+from nianbao.report import ParsedCell, ParsedReport, ParseError
+
+_A2 = re.compile(r"第二十条第\(一\)项|^二[、.]?主动公开政府信息情况")
+_A3 = re.compile(r"收到和处理政府信息公开申请|本列数据的勾稽关系|^申请人情况")
+_A4 = re.compile(r"行政复议")
+_END = re.compile(r"^[五六][、.]|存在的主要问题|其他需要报告的事项")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _first(norm: list[str], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
+    for i in range(start, len(norm) if stop is None else stop):
+        if pattern.search(norm[i]):
+            return i
+    return None
+
+
+def regions(lines: list[str]) -> dict[str, tuple[int, int] | None]:
+    """Line ranges [start, end) of the three tables, found by their headings (None when absent)."""
+    norm = [T.normalise(x) for x in lines]
+    a2 = _first(norm, _A2, 0)
+    a3 = _first(norm, _A3, a2 + 1 if a2 is not None else 0)
+    a4 = _first(norm, _A4, (a3 if a3 is not None else a2 if a2 is not None else 0) + 1)
+    if a2 is not None and a3 is None and a4 is None:
+        a4 = None
+    end = _first(norm, _END, (a4 if a4 is not None else a3 if a3 is not None else 0) + 1)
+    end = len(lines) if end is None else end
+    out: dict[str, tuple[int, int] | None] = {}
+    out["active_disclosure"] = (a2, a3 if a3 is not None else a4 if a4 is not None else end) if a2 is not None else None
+    out["applications"] = (a3, a4 if a4 is not None else end) if a3 is not None else None
+    out["review_litigation"] = (a4, end) if a4 is not None else None
+    return out
+
+
+def detect_template(active_text: str, apps_text: str) -> tuple[str, str | None]:
+    """The template from the table headers ('2021' or '2019'), and a note when it had to be assumed."""
+    for tpl in (T.TEMPLATE_2019, T.TEMPLATE_2021):
+        if re.search(tpl.header_pattern, active_text):
+            return tpl.name, None
+    if "逾期不补正" in apps_text or "缴纳费用" in apps_text:
+        return "2021", None
+    if re.search(r"\(六\)其他处理\d", apps_text):
+        return "2019", None
+    return "2021", "template not recognisable from the headers; read as 2021"
+
+
+def _cell(table: str, row: str, col: str, kind: str, read: walk.TableRead) -> ParsedCell:
+    key = (row, col)
+    if key in read.cells:
+        tok: Token | None = read.cells[key]
+        raw = "" if tok is None or tok.kind == EMPTY else tok.text
+        v = C.read(raw, kind)
+        return ParsedCell(table, row, col, raw, tok.line if tok else None, v.status, v.value, v.note)
+    if key in read.ambiguous:
+        reason, candidates = read.ambiguous[key]
+        note = reason + (f"; readings: {' | '.join(candidates)}" if candidates else "")
+        return ParsedCell(table, row, col, None, None, C.AMBIGUOUS, None, note)
+    return ParsedCell(table, row, col, None, None, C.MISSING, None, f"{table} {row}/{col} not found")
+
+
+def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
+    """Parse one report given as text. Raises ParseError when no report table can be found."""
+    if not _CJK.search(text[:200000]):
+        raise ParseError("no Chinese text: not a report (binary, wrong encoding or empty)")
+    lines = text.splitlines()
+    title, _ = meta.find_title(lines)
+    spans = regions(lines)
+    if not any(spans.values()):
+        raise ParseError("no report tables found (none of the headings 第二十条第（一）项, 收到和处理政府信息公开申请, 行政复议)")
+
+    def region_tokens(name):
+        span = spans[name]
+        return tokenize(lines, *span) if span else []
+
+    toks = {name: region_tokens(name) for name in T.TABLES}
+    segs = {name: walk.segments(toks[name]) for name in T.TABLES}
+    active_text = "".join(s.label for s in segs["active_disclosure"])
+    apps_text = "".join(s.label for s in segs["applications"])
+    tpl_name, tpl_note = detect_template(active_text, apps_text)
+    tpl = T.template(tpl_name)
+    header = "".join(s.label for s in segs["applications"][:12] if not s.has_values)
+    org_subtotal = bool(re.search(T.ORG_SUBTOTAL.pattern, header))
+
+    reads = {
+        "active_disclosure": walk.read_active(segs["active_disclosure"], tpl),
+        "applications": walk.read_applications(segs["applications"], tpl, org_subtotal),
+        "review_litigation": walk.read_review(segs["review_litigation"]),
+    }
+    if not any(r.found for r in reads.values()):
+        raise ParseError("table headings found but no table rows could be read")
+    printed_subtotals = tuple(sorted({row for row, _ in reads["applications"].cells} - set(tpl.application_codes)))
+    kinds = {(i.code, c.code): c.kind for i in tpl.active_items for c in i.columns}
+    parsed = tuple(
+        _cell(cell.table, cell.row, cell.column, kinds.get((cell.row, cell.column), "count"), reads[cell.table])
+        for cell in T.expected_cells(tpl, printed_subtotals, org_subtotal)
+    )
+    notes = [n for name in T.TABLES for n in (f"{name}: {x}" for x in reads[name].notes)]
+    if tpl_note:
+        notes.append(tpl_note)
+    for name in T.TABLES:
+        if spans[name] is None:
+            notes.append(f"{name}: table heading not found")
+    year = meta.find_year(title, text)
+    body = meta.body_from_title(title)
+    try:
+        from nianbao.regions import classify_body, resolve_region  # lazy: loads the division table
+        region, body_type = resolve_region(body, title, text[:4000]).as_json(), classify_body(body) if body else None
+    except ImportError:
+        region, body_type = {}, None
+    return ParsedReport(
+        source=source, title=title, body=body, year=year, template=tpl.name,
+        region=region, body_type=body_type, fmt=fmt,
+        cells=parsed, notes=tuple(notes), org_subtotal=org_subtotal, printed_subtotals=printed_subtotals,
+    )

@@ -1,0 +1,165 @@
+"""Read the three tables from a token stream by following the template's labels, not positions.
+
+A table is read as *segments*: a run of label text followed by the value cells printed after it.
+A segment whose label ends in a row's label pattern (in template order) gives that row its values.
+Which of the value cells are the row's columns is decided by `align`: exactly the expected number
+of values, or a unique window of value-and-empty cells; anything else is ambiguous, never guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nianbao import template as T
+from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
+
+
+@dataclass
+class Segment:
+    """Label text (normalised, concatenated over cells and lines) and the value cells after it."""
+
+    label: str
+    line: int
+    values: list[Token] = field(default_factory=list)
+
+    @property
+    def has_values(self) -> bool:
+        return any(t.kind == VALUE for t in self.values)
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """The outcome of aligning a row's value cells to its columns."""
+
+    cells: tuple[Token | None, ...] | None  # None when ambiguous or not a row
+    reason: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def segments(tokens: list[Token]) -> list[Segment]:
+    """Group tokens into label segments; values before any label get an empty label."""
+    out: list[Segment] = []
+    for tok in tokens:
+        if tok.kind == TEXT:
+            if out and not out[-1].values:
+                out[-1].label += T.normalise(tok.text)
+            else:
+                out.append(Segment(T.normalise(tok.text), tok.line))
+        else:
+            if not out:
+                out.append(Segment("", tok.line))
+            out[-1].values.append(tok)
+    return out
+
+
+def align(tokens: list[Token], n: int) -> Aligned:
+    """Choose the n cells of a row from the value/empty tokens printed after its label."""
+    idx = [i for i, t in enumerate(tokens) if t.kind == VALUE]
+    if len(idx) == n:
+        return Aligned(tuple(tokens[i] for i in idx))
+    if len(idx) > n:
+        return Aligned(None, f"{len(idx)} values printed where {n} were expected",
+                       (" ".join(t.text for t in tokens if t.kind == VALUE),))
+    if len(tokens) < n:
+        return Aligned(None, "not a row" if not idx else f"only {len(idx)} of {n} values printed")
+    lo = max(0, (idx[-1] - n + 1) if idx else 0)
+    hi = min(idx[0] if idx else len(tokens) - n, len(tokens) - n)
+    windows = {}
+    for s in range(lo, hi + 1):
+        key = tuple((t.kind, t.text) for t in tokens[s:s + n])
+        windows.setdefault(key, s)
+    if len(windows) == 1:
+        s = next(iter(windows.values()))
+        return Aligned(tuple(t if t.kind == VALUE else Token(EMPTY, "", t.line) for t in tokens[s:s + n]))
+    readings = tuple(" ".join(text or "□" for _, text in key) for key in windows)
+    return Aligned(None, f"{len(idx)} values and blank cells in {len(tokens)} places: the blanks' columns are ambiguous", readings)
+
+
+def match_row(label: str, rows: tuple[T.Row, ...], start: int) -> int | None:
+    """Index (≥ start) of the row whose label pattern matches latest in `label` (ties: template order)."""
+    best, best_end = None, -1
+    for i in range(start, len(rows)):
+        m = None
+        for m in T.compiled(rows[i].pattern).finditer(label):
+            pass
+        if m is not None and m.end() > best_end:
+            best, best_end = i, m.end()
+    return best
+
+
+@dataclass
+class TableRead:
+    """What was read of one table: cells by (row, column), and notes about what could not be decided."""
+
+    cells: dict[tuple[str, str], Token | None] = field(default_factory=dict)
+    ambiguous: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    found: bool = False
+
+    def put(self, row: str, columns: tuple[str, ...], aligned: Aligned) -> None:
+        if aligned.cells is None:
+            for c in columns:
+                self.ambiguous[(row, c)] = (aligned.reason or "ambiguous", aligned.candidates)
+            return
+        for c, tok in zip(columns, aligned.cells):
+            self.cells[(row, c)] = tok
+
+
+def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead) -> None:
+    """Assign segments to rows in template order. `columns_of(row)` gives a row's column codes."""
+    pos = 0
+    for seg in segs:
+        if not seg.label:
+            if seg.has_values:
+                table.notes.append(f"line {seg.line}: values without a label ignored")
+            continue
+        i = match_row(seg.label, rows, pos)
+        if i is None:
+            if seg.has_values and table.found:
+                table.notes.append(f"line {seg.line}: values after unrecognised label {seg.label[:30]!r} ignored")
+            continue
+        row = rows[i]
+        cols = columns_of(row)
+        aligned = align(seg.values, len(cols))
+        if aligned.reason == "not a row":
+            continue  # a group heading or a header cell
+        if row.subtotal and not seg.has_values:
+            continue
+        table.found = True
+        if any((row.code, c) in table.cells for c in cols):
+            table.notes.append(f"line {seg.line}: row {row.code} printed twice; the first is kept")
+            continue
+        table.put(row.code, cols, aligned)
+        pos = i + 1
+
+
+def read_active(segs: list[Segment], tpl: T.Template) -> TableRead:
+    """Table 二: each item label followed by its own columns' values."""
+    table = TableRead()
+    read_rows(segs, tpl.active_items, lambda r: tuple(c.code for c in r.columns), table)
+    return table
+
+
+def read_applications(segs: list[Segment], tpl: T.Template, org_subtotal: bool) -> TableRead:
+    """Table 三: every row label followed by one value per applicant column."""
+    cols = T.APPLICANT_CODES + ((T.ORG_SUBTOTAL.code,) if org_subtotal else ())
+    table = TableRead()
+    read_rows(segs, tpl.application_rows, lambda r: cols, table)
+    return table
+
+
+def read_review(segs: list[Segment]) -> TableRead:
+    """Table 四: fifteen values in group order, after the header cells."""
+    table = TableRead()
+    first = next((k for k, s in enumerate(segs) if s.has_values), None)
+    if first is None:
+        return table
+    values = [t for s in segs[first:] for t in s.values]
+    names = [(g.code, c) for g in T.REVIEW_GROUPS for c in T.REVIEW_CODES]
+    aligned = align(values, len(names))
+    table.found = True
+    if aligned.cells is None:
+        for key in names:
+            table.ambiguous[key] = (aligned.reason or "ambiguous", aligned.candidates)
+    else:
+        table.cells.update(zip(names, aligned.cells))
+    return table

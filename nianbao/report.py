@@ -1,0 +1,86 @@
+"""The parsed report record (frozen dataclasses) and its JSON form (the shape of the truth files)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from nianbao import template as T
+from nianbao.cells import VALUE
+
+
+class ParseError(Exception):
+    """A file that cannot be read as a report; the message names what was wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCell:
+    """One cell: where it sits in the template, what was printed, where, and how it was read."""
+
+    table: str
+    row: str
+    column: str
+    raw: str | None
+    line: int | None
+    status: str
+    value: Decimal | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    """Everything read from one input file."""
+
+    source: str
+    title: str | None
+    body: str | None
+    year: int | None
+    template: str
+    region: dict = field(default_factory=dict)
+    body_type: str | None = None
+    fmt: str = "text"
+    cells: tuple[ParsedCell, ...] = ()
+    notes: tuple[str, ...] = ()
+    org_subtotal: bool = False
+    printed_subtotals: tuple[str, ...] = ()
+
+    def value_json(self, cell: ParsedCell):
+        """A cell's value for JSON: int for counts, str for decimals (exact), None when not a value."""
+        if cell.status != VALUE or cell.value is None:
+            return None
+        v = cell.value
+        return int(v) if v == v.to_integral_value() else format(v.normalize(), "f")
+
+    def tables_json(self) -> dict:
+        """The three tables in the truth files' shape (blank, placeholder and unknown cells are null)."""
+        tpl = T.template(self.template)
+        by = {(c.table, c.row, c.column): c for c in self.cells}
+
+        def val(table, row, col):
+            c = by.get((table, row, col))
+            return None if c is None else self.value_json(c)
+
+        active = {item.code: {col.code: val("active_disclosure", item.code, col.code) for col in item.columns}
+                  for item in tpl.active_items}
+        rows = [r for r in tpl.application_rows if not r.subtotal or r.code in self.printed_subtotals]
+        apps = {r.code: [val("applications", r.code, c) for c in T.APPLICANT_CODES] for r in rows}
+        review = {g.code: [val("review_litigation", g.code, c) for c in T.REVIEW_CODES] for g in T.REVIEW_GROUPS}
+        out = {"active_disclosure": active, "applications": apps, "review_litigation": review}
+        if self.org_subtotal:
+            out["applications_org_subtotal"] = {r.code: val("applications", r.code, T.ORG_SUBTOTAL.code) for r in rows}
+        return out
+
+    def to_json(self, violations: list[dict] | None = None, with_cells: bool = False) -> dict:
+        """The report as one JSON object (see README, "nianbao parse --json")."""
+        out = {
+            "source": self.source, "title": self.title, "body": self.body, "body_type": self.body_type,
+            "year": self.year, "template": self.template, "region": self.region, "format": self.fmt,
+            **self.tables_json(),
+            "violations": violations or [],
+            "notes": list(self.notes),
+        }
+        if with_cells:
+            out["cells"] = [
+                {"table": c.table, "row": c.row, "column": c.column, "raw": c.raw, "line": c.line,
+                 "status": c.status, "note": c.note} for c in self.cells
+            ]
+        return out
