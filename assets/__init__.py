@@ -1,0 +1,1 @@
+"""Dagster assets by stage: inventory → parse → validate → datasets → rollups, and their checks."""

@@ -1,0 +1,69 @@
+"""Rollups of the validated datasets: sums of every cell per (year, province, template) and nationally.
+
+Long format: one row per key and cell (table, row, column) with the sum, the number of validated
+reports behind it, how many of them printed the cell blank, and how many reports of the same key
+were quarantined (and so are not in the sum).
+"""
+
+import polars as pl
+from dagster import AssetIn, Output, asset
+
+from assets.meta import frame_metadata
+from assets.validate import quarantined
+from nianbao.frames import DECIMAL
+
+PROVINCE_KEY = ["year", "province", "template"]
+NATIONAL_KEY = ["year", "template"]
+
+
+def long_cells(active_disclosure: pl.DataFrame, applications: pl.DataFrame,
+               review_litigation: pl.DataFrame) -> pl.DataFrame:
+    """The validated tables as (report_id, table, row, column, value) with Decimal values."""
+    parts = []
+    for table, df, key in (("active_disclosure", active_disclosure, "item"), ("applications", applications, "row"),
+                           ("review_litigation", review_litigation, "group")):
+        cols = [c for c in df.columns if c not in ("report_id", "year", "template", key)]
+        parts.append(
+            df.select("report_id", pl.col(key).alias("row"), *[pl.col(c).cast(DECIMAL) for c in cols])
+            .unpivot(index=["report_id", "row"], variable_name="column", value_name="value")
+            .with_columns(table=pl.lit(table))
+        )
+    return pl.concat(parts).select("report_id", "table", "row", "column", "value")
+
+
+def rollup(cells: pl.DataFrame, reports: pl.DataFrame, parsed_reports: pl.DataFrame, bad: pl.Series,
+           key: list[str]) -> pl.DataFrame:
+    """Sum every cell per key; null cells that are not in the report's template are dropped."""
+    in_template = cells.join(cells.filter(pl.col("value").is_not_null()).select("table", "row", "column", "report_id")
+                             .join(reports.select("report_id", "template"), on="report_id")
+                             .select("template", "table", "row", "column").unique(),
+                             on=["table", "row", "column"], how="semi")
+    df = in_template.join(reports.select("report_id", *key), on="report_id", how="inner")
+    sums = df.group_by(*key, "table", "row", "column").agg(
+        value=pl.col("value").sum(), n_reports=pl.col("report_id").n_unique().cast(pl.Int64),
+        n_blank=pl.col("value").is_null().sum().cast(pl.Int64))
+    q = (parsed_reports.filter(pl.col("report_id").is_in(bad.implode())).group_by(key)
+         .agg(n_quarantined=pl.len().cast(pl.Int64)))
+    out = sums.join(q, on=key, how="left").with_columns(pl.col("n_quarantined").fill_null(0))
+    return out.sort(*key, "table", "row", "column", nulls_last=True)
+
+
+_INS = {"reports": AssetIn(), "active_disclosure": AssetIn(), "applications": AssetIn(),
+        "review_litigation": AssetIn(), "parsed_reports": AssetIn(), "violations": AssetIn()}
+
+
+@asset(group_name="rollups", ins=_INS, compute_kind="polars")
+def rollup_province(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
+    """Per (year, province, template): the sum of every cell over validated reports, the number of reports
+    behind each figure, how many printed it blank, and how many reports were quarantined."""
+    df = rollup(long_cells(active_disclosure, applications, review_litigation), reports, parsed_reports,
+                quarantined(violations), PROVINCE_KEY)
+    return Output(df, metadata=frame_metadata(df))
+
+
+@asset(group_name="rollups", ins=_INS, compute_kind="polars")
+def rollup_national(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
+    """Per (year, template): the national sum of every cell over validated reports, with report counts."""
+    df = rollup(long_cells(active_disclosure, applications, review_litigation), reports, parsed_reports,
+                quarantined(violations), NATIONAL_KEY)
+    return Output(df, metadata=frame_metadata(df))

@@ -1,0 +1,61 @@
+"""The rule catalogue (REPORT_TEMPLATE.md, "Contracts"): stable ids, severities, what each rule says."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One contract rule. An error keeps the report out of the validated datasets; a warning does not."""
+
+    id: str
+    severity: str
+    table: str | None
+    text: str
+    implemented: bool = True
+
+
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("applications.balance", ERROR, "applications",
+         "per column: new_received + carried_over = total_processed + carried_forward"),
+    Rule("applications.outcomes_sum", ERROR, "applications",
+         "per column: the outcome rows (granted … other_misc, or other_processing in 2019) add up to total_processed"),
+    Rule("applications.row_total", ERROR, "applications", "per row: the six applicant columns add up to total"),
+    Rule("applications.subtotals", ERROR, "applications",
+         "where printed: each group subtotal row equals its items; org_subtotal equals the five organisation columns"),
+    Rule("review_litigation.group_total", ERROR, "review_litigation",
+         "per group: upheld + corrected + other + pending = total"),
+    Rule("values.non_negative_integer", ERROR, None, "every count cell is an integer ≥ 0; the fee amount is ≥ 0"),
+    Rule("structure.tables_present", ERROR, None,
+         "all three tables found, every expected cell found (blank is allowed, missing or ambiguous is not)"),
+    Rule("values.blank_as_zero", WARNING, None, "blank or placeholder cells were counted as 0"),
+    Rule("structure.template_year", WARNING, None, "the template does not match the reporting year"),
+    Rule("narrative.applications_count", WARNING, "applications",
+         "a count stated in sections 一–六 disagrees with the table", implemented=False),
+    Rule("narrative.review_litigation_count", WARNING, "review_litigation",
+         "stated 行政复议/行政诉讼 case counts disagree with table 四", implemented=False),
+    Rule("history.carry_over", WARNING, "applications",
+         "per column, this year's carried_over ≠ last year's carried_forward for the same body", implemented=False),
+    Rule("history.stock", WARNING, "active_disclosure",
+         "in_force(Y) ≠ in_force(Y−1) + issued(Y) − repealed(Y) for the same body", implemented=False),
+    Rule("history.copied_tables", WARNING, None,
+         "every table number identical to the previous year's report", implemented=False),
+    Rule("identity.duplicate_report", WARNING, None, "two inputs for the same body and year", implemented=False),
+)}
+
+ERROR_RULES = tuple(r.id for r in RULES.values() if r.severity == ERROR)
+
+
+def severity(rule_id: str) -> str:
+    """The severity of a rule id."""
+    return RULES[rule_id].severity
+
+
+def describe() -> str:
+    """The catalogue as a Markdown table (for the docs)."""
+    lines = ["| id | severity | rule | status |", "|---|---|---|---|"]
+    for r in RULES.values():
+        lines.append(f"| `{r.id}` | {r.severity} | {r.text} | {'checked' if r.implemented else 'planned'} |")
+    return "\n".join(lines)

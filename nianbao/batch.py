@@ -1,0 +1,104 @@
+"""Parse many files in batches on a process pool and collect the results as columnar frames."""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from nianbao import frames as F
+from nianbao.parsers import parse_bytes
+from nianbao.report import ParsedReport, ParseError
+
+
+def report_id(relpath: str) -> str:
+    """A report's stable id: 16 hex digits of the SHA-256 of its path relative to the raw folder."""
+    return hashlib.sha256(relpath.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Parsed:
+    """The parse of a set of files: one row per report, every cell, and one row per failure."""
+
+    reports: pl.DataFrame
+    cells: pl.DataFrame
+    failures: pl.DataFrame
+    objects: list[ParsedReport] | None = None  # kept only when asked for (CLI JSON output)
+
+    @property
+    def n_inputs(self) -> int:
+        return self.reports.height + self.failures.height
+
+
+def _parse_one(path: str, relpath: str):
+    rid = report_id(relpath)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return rid, None, {"path": relpath, "sha256": None, "size": None, "error": f"cannot read file: {e.strerror}"}
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        rep = parse_bytes(data, Path(path).name)
+    except ParseError as e:
+        return rid, None, {"path": relpath, "sha256": sha, "size": len(data), "error": str(e)}
+    except Exception as e:  # a parser bug must not stop the run: the file fails with the reason
+        return rid, None, {"path": relpath, "sha256": sha, "size": len(data),
+                           "error": f"internal parser error {type(e).__name__}: {e}"}
+    return rid, rep, {"path": relpath, "sha256": sha, "size": len(data)}
+
+
+def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
+    """Parse (path, relpath) pairs in this process."""
+    reports, cells, failures, objects = [], [], [], []
+    for path, relpath in items:
+        rid, rep, info = _parse_one(path, relpath)
+        if rep is None:
+            failures.append({"report_id": rid, "source": Path(path).name, **info})
+            continue
+        reports.append(F.report_rows(rep, rid, info["path"], info["sha256"], info["size"]))
+        cells.append(F.cell_columns(rep, rid))
+        if keep:
+            objects.append(rep)
+    return Parsed(
+        pl.DataFrame(reports, schema=F.REPORT_SCHEMA),
+        F.cells_frame(cells),
+        pl.DataFrame(failures, schema=F.FAILURE_SCHEMA),
+        objects if keep else None,
+    )
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, batch_size: int = 200,
+               keep: bool = False, progress: Callable[[int], None] | None = None) -> Parsed:
+    """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order."""
+    items = sorted(items, key=lambda x: x[1])
+    workers = workers or os.cpu_count() or 1
+    parts: list[Parsed] = []
+    if workers == 1 or len(items) <= batch_size:
+        for chunk in _chunks(items, batch_size):
+            parts.append(parse_batch(chunk, keep))
+            if progress:
+                progress(len(chunk))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunks = list(_chunks(items, batch_size))
+            for chunk, part in zip(chunks, pool.map(parse_batch, chunks, [keep] * len(chunks))):
+                parts.append(part)
+                if progress:
+                    progress(len(chunk))
+    if not parts:
+        parts = [parse_batch([], keep)]
+    return Parsed(
+        pl.concat([p.reports for p in parts]),
+        pl.concat([p.cells for p in parts]),
+        pl.concat([p.failures for p in parts]),
+        [o for p in parts for o in (p.objects or [])] if keep else None,
+    )

@@ -1,0 +1,1 @@
+"""Vendored, generated reference data for the nianbao domain core (no runtime deps)."""

@@ -1,0 +1,121 @@
+"""Parsed reports → columnar tables (polars): the long `cells` record and the wide per-table datasets.
+
+Schemas and column orders come from the template. The long `cells` frame is the provenance record
+(raw text, line, status, note of every cell); the wide frames are what people query. In the wide
+frames a blank or placeholder cell is null (the printed value is "nothing"); `arith=True` gives the
+frames the contracts compute on, where blanks count as 0 and unknown cells (missing, ambiguous,
+invalid) stay null so that no identity is judged on a number nobody printed.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from nianbao import template as T
+from nianbao.cells import COUNTED_AS_ZERO, VALUE
+from nianbao.report import ParsedReport
+
+DECIMAL = pl.Decimal(38, 6)
+
+REPORT_SCHEMA = {
+    "report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String, "size": pl.Int64,
+    "format": pl.String, "title": pl.String, "body": pl.String, "body_type": pl.String, "year": pl.Int32,
+    "template": pl.String, "region_code": pl.String, "province": pl.String, "prefecture": pl.String,
+    "county": pl.String, "notes": pl.List(pl.String),
+}
+CELL_SCHEMA = {
+    "report_id": pl.String, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
+    "line": pl.Int32, "status": pl.String, "value": DECIMAL, "value_int": pl.Int64, "note": pl.String,
+}
+FAILURE_SCHEMA = {"report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String,
+                  "size": pl.Int64, "error": pl.String}
+
+ROW_ORDER = {code: i for i, code in enumerate(
+    dict.fromkeys([r.code for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for r in t.active_items]
+                  + [r.code for r in T.APPLICATIONS_2021] + [r.code for r in T.APPLICATIONS_2019]
+                  + [g.code for g in T.REVIEW_GROUPS]))}
+APPLICATION_COLUMNS = T.APPLICANT_CODES + (T.ORG_SUBTOTAL.code,)
+ACTIVE_COUNT_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind != "decimal")
+ACTIVE_DECIMAL_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind == "decimal")
+
+
+def _int_or_none(v: Decimal | None) -> int | None:
+    return int(v) if v is not None and v == v.to_integral_value() else None
+
+
+def report_rows(rep: ParsedReport, report_id: str, path: str, sha256: str, size: int) -> dict:
+    """One `reports` row (as a dict of columns) for a parsed report."""
+    reg = rep.region or {}
+    return {
+        "report_id": report_id, "source": rep.source, "path": path, "sha256": sha256, "size": size,
+        "format": rep.fmt, "title": rep.title, "body": rep.body, "body_type": rep.body_type, "year": rep.year,
+        "template": rep.template, "region_code": reg.get("code"), "province": reg.get("province"),
+        "prefecture": reg.get("prefecture"), "county": reg.get("county"), "notes": list(rep.notes),
+    }
+
+
+def cell_columns(rep: ParsedReport, report_id: str) -> dict[str, list]:
+    """The report's cells as columns (lists), ready to be concatenated into the `cells` frame."""
+    cs = rep.cells
+    return {
+        "report_id": [report_id] * len(cs), "table": [c.table for c in cs], "row": [c.row for c in cs],
+        "column": [c.column for c in cs], "raw": [c.raw for c in cs], "line": [c.line for c in cs],
+        "status": [c.status for c in cs], "value": [c.value for c in cs],
+        "value_int": [_int_or_none(c.value) for c in cs], "note": [c.note for c in cs],
+    }
+
+
+def cells_frame(columns: list[dict[str, list]]) -> pl.DataFrame:
+    """Concatenate per-report cell columns into one frame with the `cells` schema."""
+    merged = {k: [v for part in columns for v in part[k]] for k in CELL_SCHEMA}
+    return pl.DataFrame(merged, schema=CELL_SCHEMA)
+
+
+def _pivot(cells: pl.DataFrame, table: str, value: pl.Expr, columns: tuple[str, ...], dtype) -> pl.DataFrame:
+    base = cells.filter(pl.col("table") == table)
+    out = (
+        base.with_columns(v=value)
+        .pivot(on="column", index=["report_id", "row"], values="v", aggregate_function="first")
+    )
+    for c in columns:
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=dtype).alias(c))
+    out = out.with_columns(pl.col(list(columns)).cast(dtype))
+    return (
+        out.with_columns(row_order=pl.col("row").replace_strict(ROW_ORDER, return_dtype=pl.Int16))
+        .sort("report_id", "row_order")
+        .select("report_id", "row", *columns)
+    )
+
+
+def _count_value(arith: bool) -> pl.Expr:
+    """Count cells: the printed integer; in arithmetic, blanks are 0 and unknown cells null."""
+    printed = pl.when(pl.col("status") == VALUE).then(pl.col("value_int"))
+    if arith:
+        return printed.when(pl.col("status").is_in(COUNTED_AS_ZERO)).then(pl.lit(0, pl.Int64))
+    return printed
+
+
+def applications(cells: pl.DataFrame, arith: bool = False) -> pl.DataFrame:
+    """Table 三, one row per (report, row code), one column per applicant column."""
+    return _pivot(cells, "applications", _count_value(arith), APPLICATION_COLUMNS, pl.Int64)
+
+
+def review_litigation(cells: pl.DataFrame, arith: bool = False) -> pl.DataFrame:
+    """Table 四, one row per (report, group: review / litigation_direct / litigation_after_review)."""
+    return _pivot(cells, "review_litigation", _count_value(arith), T.REVIEW_CODES, pl.Int64).rename({"row": "group"})
+
+
+def active_disclosure(cells: pl.DataFrame) -> pl.DataFrame:
+    """Table 二, one row per (report, item); columns of both templates (null where not in the template)."""
+    counts = _pivot(cells.filter(~pl.col("column").is_in(ACTIVE_DECIMAL_COLUMNS)), "active_disclosure",
+                    _count_value(False), ACTIVE_COUNT_COLUMNS, pl.Int64)
+    decimals = _pivot(cells.filter(pl.col("column").is_in(ACTIVE_DECIMAL_COLUMNS)), "active_disclosure",
+                      pl.when(pl.col("status") == VALUE).then(pl.col("value")), ACTIVE_DECIMAL_COLUMNS, DECIMAL)
+    keys = counts.select("report_id", "row").vstack(decimals.select("report_id", "row")).unique(maintain_order=True)
+    keys = (keys.with_columns(row_order=pl.col("row").replace_strict(ROW_ORDER, return_dtype=pl.Int16))
+            .sort("report_id", "row_order").drop("row_order"))
+    out = (keys.join(counts, on=["report_id", "row"], how="left", maintain_order="left")
+           .join(decimals, on=["report_id", "row"], how="left", maintain_order="left"))
+    return out.rename({"row": "item"}).select("report_id", "item", *(c.code for c in T.ACTIVE_COLUMNS))

@@ -1,0 +1,1 @@
+"""Dagster wiring (definitions, resources, IO) and the command line."""

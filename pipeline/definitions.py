@@ -1,0 +1,24 @@
+"""The Dagster code location: assets, checks and resources, wired (nothing else lives here)."""
+from __future__ import annotations
+
+from dagster import Definitions
+
+from assets import checks, inventory, parse, rollups, validate
+from pipeline.io import ParquetIOManager
+from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
+
+ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,
+          rollups.rollup_province, rollups.rollup_national]
+CHECKS = [*checks.contract_checks, *checks.published_checks, checks.conservation]
+
+
+def resources(raw: str | None = None, warehouse: str | None = None, progress: bool = False, workers: int = 0) -> dict:
+    """The resources for one deployment; defaults: the bundled sample and data/warehouse."""
+    return {
+        "raw": RawReports(root=raw or raw_default(), workers=workers),
+        "io_manager": ParquetIOManager(root=warehouse or warehouse_default()),
+        "progress": Progress(enabled=progress),
+    }
+
+
+defs = Definitions(assets=ASSETS, asset_checks=CHECKS, resources=resources())

@@ -1,0 +1,63 @@
+"""Resources: where the raw reports are, where the warehouse is, how to show progress.
+
+Defaults make `make run` work with no configuration: the bundled sample reports and a warehouse
+under data/. Environment variables override them (NIANBAO_RAW, NIANBAO_WAREHOUSE, NIANBAO_WORKERS).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_RAW = REPO / "data" / "sample"
+DEFAULT_WAREHOUSE = REPO / "data" / "warehouse"
+DEFAULT_HOME = REPO / "data" / "dagster_home"
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".shtml", ".docx", ".pdf")
+
+
+def raw_default() -> str:
+    return os.environ.get("NIANBAO_RAW", str(DEFAULT_RAW))
+
+
+def warehouse_default() -> str:
+    return os.environ.get("NIANBAO_WAREHOUSE", str(DEFAULT_WAREHOUSE))
+
+
+class RawReports(ConfigurableResource):
+    """The folder of raw report files (searched recursively) and the number of parser processes."""
+
+    root: str
+    workers: int = 0  # 0: one per core
+
+    def files(self) -> list[tuple[str, str]]:
+        """(absolute path, path relative to root) of every report file, sorted."""
+        root = Path(self.root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"raw report folder not found: {root}")
+        out = [(str(p), p.relative_to(root).as_posix()) for p in root.rglob("*")
+               if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES]
+        return sorted(out, key=lambda x: x[1])
+
+    def n_workers(self) -> int:
+        return self.workers or int(os.environ.get("NIANBAO_WORKERS", 0)) or os.cpu_count() or 1
+
+
+class Progress(ConfigurableResource):
+    """A progress bar on the terminal for `nianbao run`; silent (logs only) under the Dagster UI."""
+
+    enabled: bool = False
+
+    def tracker(self, total: int, description: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+        """(advance(n), close()) for a task of `total` units."""
+        if not self.enabled or total == 0:
+            return (lambda n: None), (lambda: None)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TimeElapsedColumn
+
+        bar = Bar("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=False)
+        task = bar.add_task(description, total=total)
+        bar.start()
+        return (lambda n: bar.advance(task, n)), bar.stop
