@@ -10,10 +10,17 @@ from dagster import AssetIn, Output, asset
 
 from assets.meta import frame_metadata
 from assets.validate import quarantined
+from nianbao import template as T
 from nianbao.frames import DECIMAL
 
 PROVINCE_KEY = ["year", "province", "template"]
 NATIONAL_KEY = ["year", "template"]
+
+
+def template_cells() -> pl.DataFrame:
+    """(template, table, row, column) of every cell each template prints."""
+    return pl.DataFrame([{"template": t.name, "table": c.table, "row": c.row, "column": c.column}
+                         for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for c in T.expected_cells(t)])
 
 
 def long_cells(active_disclosure: pl.DataFrame, applications: pl.DataFrame,
@@ -33,11 +40,10 @@ def long_cells(active_disclosure: pl.DataFrame, applications: pl.DataFrame,
 
 def rollup(cells: pl.DataFrame, reports: pl.DataFrame, parsed_reports: pl.DataFrame, bad: pl.Series,
            key: list[str]) -> pl.DataFrame:
-    """Sum every cell per key; null cells that are not in the report's template are dropped."""
-    in_template = cells.join(cells.filter(pl.col("value").is_not_null()).select("table", "row", "column", "report_id")
-                             .join(reports.select("report_id", "template"), on="report_id")
-                             .select("template", "table", "row", "column").unique(),
-                             on=["table", "row", "column"], how="semi")
+    """Sum every cell of the reports' own templates per key (printed subtotals are left out: they are
+    derived figures, checked by the contracts)."""
+    in_template = cells.join(reports.select("report_id", "template"), on="report_id").join(
+        template_cells(), on=["template", "table", "row", "column"], how="semi")
     df = in_template.join(reports.select("report_id", *key), on="report_id", how="inner")
     sums = df.group_by(*key, "table", "row", "column").agg(
         value=pl.col("value").sum(), n_reports=pl.col("report_id").n_unique().cast(pl.Int64),

@@ -1,0 +1,174 @@
+"""The `nianbao` command line: parse, check, run, template."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _parse_with_violations(files: list[str], workers: int):
+    """Parse files (in the order given) and run the contracts over all of them at once."""
+    from contracts.validate import validate
+    from nianbao.batch import parse_many, report_id
+
+    parsed = parse_many([(f, f) for f in files], workers=workers, keep=True)
+    v = validate(parsed.reports, parsed.cells).violations
+    by_id: dict[str, list[dict]] = {}
+    for row in v.drop("source").iter_rows(named=True):
+        rid = row.pop("report_id")
+        by_id.setdefault(rid, []).append(row)
+    objects = {report_id(r): o for r, o in zip(parsed.reports["path"].to_list(), parsed.objects or [])}
+    failures = {r["path"]: r["error"] for r in parsed.failures.iter_rows(named=True)}
+    for f in files:
+        if f in failures:
+            yield f, None, failures[f], []
+        else:
+            rid = report_id(f)
+            yield f, objects[rid], None, by_id.get(rid, [])
+
+
+def cmd_parse(a) -> int:
+    """Print one JSON object per input file (JSON Lines)."""
+    for f, rep, error, violations in _parse_with_violations(a.files, a.workers):
+        if rep is None:
+            out = {"source": Path(f).name, "error": error}
+        else:
+            out = rep.to_json(violations, with_cells=a.cells)
+        print(json.dumps(out, ensure_ascii=False, default=str), flush=False)
+    return 0
+
+
+def cmd_check(a) -> int:
+    """Print the findings for people; exit 1 when any report has an error (or cannot be parsed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    worst = 0
+    for f, rep, error, violations in _parse_with_violations(a.files, a.workers):
+        name = Path(f).name
+        if rep is None:
+            console.print(f"[bold red]FAILED[/] {name}: {error}")
+            worst = 1
+            continue
+        errors = [v for v in violations if v["severity"] == "error"]
+        warnings = [v for v in violations if v["severity"] != "error"]
+        state = "[bold red]QUARANTINED[/]" if errors else "[green]OK[/]"
+        console.print(f"{state} {name}  {rep.title or ''} ({rep.year}, template {rep.template}): "
+                      f"{len(errors)} errors, {len(warnings)} warnings")
+        if violations:
+            t = Table(show_header=True, header_style="bold")
+            for col in ("rule", "severity", "cell", "expected", "printed", "message"):
+                t.add_column(col)
+            for v in violations:
+                cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x)
+                t.add_row(v["rule"], v["severity"], cell, "" if v["expected"] is None else str(v["expected"]),
+                          "" if v["actual"] is None else str(v["actual"]), v["message"])
+            console.print(t)
+        worst = max(worst, 1 if errors else 0)
+    return worst
+
+
+def dagster_home() -> Path:
+    """The Dagster instance folder (SQLite storage): $DAGSTER_HOME, else data/dagster_home in the repo."""
+    from pipeline.resources import DEFAULT_HOME
+
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cmd_run(a) -> int:
+    """Materialise every asset in-process and print a summary."""
+    home = dagster_home()
+    from dagster import DagsterInstance, materialize
+    from rich.console import Console
+
+    from pipeline.definitions import ASSETS, CHECKS, resources
+    from pipeline.io import dataset_path
+    from pipeline.resources import raw_default, warehouse_default
+
+    raw = str(Path(a.raw or raw_default()).resolve())
+    out = str(Path(a.out or warehouse_default()).resolve())
+    console = Console(stderr=True)
+    console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
+    t0 = time.perf_counter()
+    result = materialize(
+        [*ASSETS, *CHECKS], resources=resources(raw, out, progress=True, workers=a.workers),
+        instance=DagsterInstance.get(),
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        raise_on_error=False,
+    )
+    wall = time.perf_counter() - t0
+    if not result.success:
+        console.print("[bold red]run failed[/]; see the Dagster UI (make ui) for the step that failed")
+        return 2
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    cons = checks[("reports", "conservation")].metadata
+    n = {k: cons[k].value for k in ("inputs", "validated", "quarantined", "failed")}
+    console.print(f"\n[bold]{n['inputs']} files in: {n['validated']} validated, {n['quarantined']} quarantined, "
+                  f"{n['failed']} failed[/] ({wall:.1f} s, run {result.run_id[:8]})")
+    for (asset, name), e in sorted(checks.items()):
+        mark = "[green]passed[/]" if e.passed else "[yellow]warn[/]" if e.severity.value == "WARN" else "[red]FAILED[/]"
+        console.print(f"  check {asset}:{name} {mark}")
+    print("Parquet outputs:")
+    for asset in ("reports", "active_disclosure", "applications", "review_litigation", "violations",
+                  "parse_failures", "rollup_province", "rollup_national"):
+        print(f"  {asset:18} {dataset_path(out, asset)}")
+    print(f"read them with: polars.scan_parquet('{out}/<dataset>/**/*.parquet')")
+    return 0 if all(e.passed or e.severity.value == "WARN" for e in checks.values()) else 1
+
+
+def cmd_template(a) -> int:
+    """Print the template and the rule catalogue as Markdown."""
+    from contracts.catalogue import describe as rules
+    from nianbao.template import describe
+
+    print(describe())
+    print("\n## Rules\n")
+    print(rules())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="nianbao", description="Government information-disclosure annual reports → "
+                                "validated tables.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sp = sub.add_parser("parse", help="parse reports and print JSON Lines, one object per file",
+                        description="Parse report files and print one JSON object per file (JSON Lines): source, "
+                        "title, body, year, template, region, the three tables, and violations. A file that cannot "
+                        "be parsed gives {\"source\", \"error\"}.")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("--json", action="store_true", help="JSON Lines output (the only format; accepted for clarity)")
+    sp.add_argument("--cells", action="store_true", help="also print every cell's raw text, line and status")
+    sp.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
+    sp.set_defaults(fn=cmd_parse)
+    sc = sub.add_parser("check", help="print contract findings for people; exit 1 on any error",
+                        description="Parse and validate report files; print each rule broken with its cell, the "
+                        "expected and the printed value. Exit status 1 when any report has an error.")
+    sc.add_argument("files", nargs="+", metavar="FILE")
+    sc.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
+    sc.set_defaults(fn=cmd_check)
+    sr = sub.add_parser("run", help="materialise every asset on a folder of reports",
+                        description="Materialise every Dagster asset in-process on a folder of raw reports (default: "
+                        "the bundled sample) and print a summary and where the Parquet outputs are.")
+    sr.add_argument("--raw", help="folder of raw reports (default: data/sample, or $NIANBAO_RAW)")
+    sr.add_argument("--out", help="warehouse folder (default: data/warehouse, or $NIANBAO_WAREHOUSE)")
+    sr.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
+    sr.set_defaults(fn=cmd_run)
+    st = sub.add_parser("template", help="print the template and rule catalogue as Markdown",
+                        description="Print both templates' tables, rows, columns and codes, and the rule catalogue.")
+    st.set_defaults(fn=cmd_template)
+    a = p.parse_args(argv)
+    return a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
