@@ -44,9 +44,8 @@ def cmd_parse(a) -> int:
 def cmd_check(a) -> int:
     """Print the findings for people; exit 1 when any report has an error (or cannot be parsed)."""
     from rich.console import Console
-    from rich.table import Table
 
-    console = Console()
+    console = Console(highlight=False)
     worst = 0
     for f, rep, error, violations in _parse_with_violations(a.files, a.workers):
         name = Path(f).name
@@ -58,16 +57,12 @@ def cmd_check(a) -> int:
         warnings = [v for v in violations if v["severity"] != "error"]
         state = "[bold red]QUARANTINED[/]" if errors else "[green]OK[/]"
         console.print(f"{state} {name}  {rep.title or ''} ({rep.year}, template {rep.template}): "
-                      f"{len(errors)} errors, {len(warnings)} warnings")
-        if violations:
-            t = Table(show_header=True, header_style="bold")
-            for col in ("rule", "severity", "cell", "expected", "printed", "message"):
-                t.add_column(col)
-            for v in violations:
-                cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x)
-                t.add_row(v["rule"], v["severity"], cell, "" if v["expected"] is None else str(v["expected"]),
-                          "" if v["actual"] is None else str(v["actual"]), v["message"])
-            console.print(t)
+                      f"{len(errors)} errors, {len(warnings)} warnings", soft_wrap=True)
+        for v in violations:
+            cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x) or "report"
+            numbers = "" if v["expected"] is None else f"expected {v['expected']}, printed {v['actual']}: "
+            mark = "[red]error  [/]" if v["severity"] == "error" else "[yellow]warning[/]"
+            console.print(f"  {mark} {v['rule']}  {cell}  {numbers}{v['message']}", soft_wrap=True, highlight=False)
         worst = max(worst, 1 if errors else 0)
     return worst
 

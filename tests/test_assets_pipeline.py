@@ -1,0 +1,141 @@
+"""The whole asset graph materialised in-process on the sample: schemas, counts, conservation, determinism."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import DagsterInstance, materialize
+
+from conftest import DATA, SEEDS
+from pipeline.definitions import ASSETS, CHECKS, defs, resources
+
+DATASETS = ("raw_inventory", "parsed_reports", "parsed_cells", "parse_failures", "violations", "reports",
+            "active_disclosure", "applications", "review_litigation", "rollup_province", "rollup_national")
+
+
+def run(raw: Path, warehouse: Path):
+    result = materialize([*ASSETS, *CHECKS], resources=resources(str(raw), str(warehouse), workers=1),
+                         instance=DagsterInstance.ephemeral(), raise_on_error=True)
+    assert result.success
+    return result, {c.check_name + "@" + c.asset_key.to_user_string(): c for c in result.get_asset_check_evaluations()}
+
+
+def digests(warehouse: Path) -> dict[str, str]:
+    return {str(p.relative_to(warehouse)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(warehouse.rglob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    for p in SEEDS:
+        shutil.copy(p, raw / p.name)
+    wh = tmp_path_factory.mktemp("warehouse")
+    result, checks = run(raw, wh)
+    return raw, wh, result, checks
+
+
+def read(wh: Path, name: str) -> pl.DataFrame:
+    return pl.scan_parquet(f"{wh}/{name}/**/*.parquet").collect()
+
+
+def test_definitions_load_with_every_asset_and_check():
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert set(DATASETS) <= keys
+    assert len(CHECKS) == 7
+
+
+def test_every_dataset_is_written_and_readable(sample_run):
+    _, wh, _, _ = sample_run
+    for name in DATASETS:
+        assert (wh / name / "part-0.parquet").exists(), name
+    assert read(wh, "reports").height == 5
+    assert read(wh, "applications").height == 5 * 25
+    assert read(wh, "review_litigation").height == 5 * 3
+    assert read(wh, "active_disclosure").height == 5 * 6
+    assert read(wh, "parsed_cells").height == 5 * 200
+    assert read(wh, "violations").filter(pl.col("severity") == "error").height == 0
+
+
+def test_dataset_schemas(sample_run):
+    _, wh, _, _ = sample_run
+    apps = read(wh, "applications")
+    assert apps.columns == ["report_id", "year", "template", "row", "natural_person", "commercial_enterprise",
+                            "research_institution", "social_welfare_org", "legal_service_org", "other_org",
+                            "total", "org_subtotal"]
+    assert apps.schema["total"] == pl.Int64
+    fees = read(wh, "active_disclosure").filter(pl.col("item") == "fees")
+    assert fees.schema["amount_10k_yuan"] == pl.Decimal(38, 6)
+    assert sorted(str(x) for x in fees["amount_10k_yuan"]) == sorted(
+        ["47617.420000", "3080.699000", "811.000000", "0.000000", "2018.000000"])
+    assert read(wh, "violations").columns == ["report_id", "source", "rule", "severity", "table", "row", "column",
+                                              "expected", "actual", "message"]
+
+
+def test_values_match_truth(sample_run):
+    _, wh, _, _ = sample_run
+    apps = read(wh, "applications").join(read(wh, "reports").select("report_id", "source"), on="report_id")
+    row = apps.filter((pl.col("source") == SEEDS[0].name) & (pl.col("row") == "new_received"))
+    assert row.select("natural_person", "commercial_enterprise", "total").row(0) == (48, 5, 54)
+
+
+def test_conservation_and_checks(sample_run):
+    _, _, _, checks = sample_run
+    cons = checks["conservation@reports"]
+    assert cons.passed
+    assert {k: cons.metadata[k].value for k in ("inputs", "validated", "quarantined", "failed")} == {
+        "inputs": 5, "validated": 5, "quarantined": 0, "failed": 0}
+    assert all(c.passed for c in checks.values())
+    assert checks["applications_rules@violations"].metadata["reports_checked"].value == 5
+
+
+def test_rollups_sum_the_reports(sample_run):
+    _, wh, _, _ = sample_run
+    nat = read(wh, "rollup_national")
+    cell = nat.filter((pl.col("table") == "applications") & (pl.col("row") == "new_received")
+                      & (pl.col("column") == "total"))
+    assert cell["value"].to_list() == [54 + 20 + 10 + 0 + 70]
+    assert cell["n_reports"].to_list() == [5]
+    prov = read(wh, "rollup_province")
+    assert set(prov["province"].unique()) == {"重庆市", "山西省", "河南省", "黑龙江省", "宁夏回族自治区"}
+    by_prov = prov.group_by("table", "row", "column").agg(pl.col("value").sum())
+    both = nat.join(by_prov, on=["table", "row", "column"], suffix="_prov")
+    assert (both["value"] == both["value_prov"]).all()
+
+
+def test_second_run_writes_byte_identical_files(sample_run, tmp_path):
+    raw, wh, _, _ = sample_run
+    first = digests(wh)
+    run(raw, tmp_path)
+    assert digests(tmp_path) == first
+
+
+def test_bad_files_fail_quarantine_and_conservation_holds(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in SEEDS[:2]:
+        shutil.copy(p, raw / p.name)
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "noise.txt").write_bytes(bytes(range(256)) * 50)
+    broken = SEEDS[2].read_text(encoding="utf-8").replace("一、本年新收政府信息公开申请数量→→9".replace("→", "\t"),
+                                                         "一、本年新收政府信息公开申请数量\t\t19")
+    (raw / "broken.txt").write_text(broken, encoding="utf-8")
+    shutil.copy(DATA / "devset" / "raw" / "003.md", raw / "003.md")
+    _, checks = run(raw, tmp_path / "wh")
+    cons = checks["conservation@reports"].metadata
+    assert {k: cons[k].value for k in ("inputs", "validated", "quarantined", "failed")} == {
+        "inputs": 6, "validated": 3, "quarantined": 1, "failed": 2}
+    assert checks["conservation@reports"].passed
+    assert not checks["applications_rules@violations"].passed  # a WARN: the run stays green
+    failures = read(tmp_path / "wh", "parse_failures").sort("source")
+    assert failures["source"].to_list() == ["empty.txt", "noise.txt"]
+    assert failures["error"].to_list()[0] == "empty file"
+    v = read(tmp_path / "wh", "violations").filter(pl.col("severity") == "error")
+    assert set(v["source"]) == {"broken.txt"}
+    assert {(r["rule"], r["row"], r["column"]) for r in v.iter_rows(named=True)} >= {
+        ("applications.row_total", "new_received", "total"), ("applications.balance", None, "natural_person")}
+    assert "broken.txt" not in read(tmp_path / "wh", "reports")["source"].to_list()
