@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 PLACEHOLDERS = frozenset({"/", "-", "--", "—", "——", "–", "―", "无", "不适用", "N/A", "NA", "n/a", "空", "\\", "／", "×"})
 
@@ -55,10 +56,13 @@ def looks_like_value(raw: str) -> bool:
     return read(raw).status != INVALID
 
 
+@lru_cache(maxsize=65536)  # cells repeat ("0" above all); readings are immutable
 def read(raw: str | None, kind: str = "count") -> CellValue:
     """Read one cell's printed text under the policy above. `kind` is count, decimal or signed."""
     if raw is None:
         return CellValue(MISSING, note="cell not found")
+    if raw.isascii() and raw.isdigit():  # the common case, without normalisation
+        return CellValue(VALUE, Decimal(raw))
     s = clean(raw)
     if s == "":
         return CellValue(BLANK)

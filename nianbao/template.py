@@ -22,6 +22,7 @@ _WS = re.compile(r"\s+")
 _PUNCT = str.maketrans({"“": '"', "”": '"', "〔": "[", "〕": "]", "．": ".", "｡": ".", "，": ",", "、": "、"})
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """NFKC, unify quotes and dots, drop every whitespace character: the form labels are matched in."""
     return _WS.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT))
@@ -257,7 +258,8 @@ class Cell:
     column: str
 
 
-def expected_cells(tpl: Template, extra_rows: tuple[str, ...] = (), org_subtotal: bool = False) -> list[Cell]:
+@lru_cache(maxsize=256)
+def expected_cells(tpl: Template, extra_rows: tuple[str, ...] = (), org_subtotal: bool = False) -> tuple[Cell, ...]:
     """Every cell a report of this template must print, in canonical order (plus printed extras)."""
     cells = [Cell("active_disclosure", item, col) for item, col in tpl.active_fields()]
     cols = APPLICANT_CODES + ((ORG_SUBTOTAL.code,) if org_subtotal else ())
@@ -266,5 +268,5 @@ def expected_cells(tpl: Template, extra_rows: tuple[str, ...] = (), org_subtotal
             continue
         cells += [Cell("applications", r.code, c) for c in cols]
     cells += [Cell("review_litigation", g.code, c) for g in REVIEW_GROUPS for c in REVIEW_CODES]
-    return cells
+    return tuple(cells)
 

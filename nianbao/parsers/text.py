@@ -22,22 +22,27 @@ _END = re.compile(r"^[五六][、.]|存在的主要问题|其他需要报告的�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _first(norm: list[str], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
-    for i in range(start, len(norm) if stop is None else stop):
-        if pattern.search(norm[i]):
+# Literal fragments one of which a heading line must contain before it is normalised and matched.
+_KEYS = {_A2: ("二十条", "主动公开"), _A3: ("申请", "勾稽"), _A4: ("复议",), _END: ("五", "六", "存在", "其他需要")}
+
+
+def _first(lines: list[str], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
+    keys = _KEYS[pattern]
+    for i in range(start, len(lines) if stop is None else stop):
+        line = lines[i]
+        if any(k in line for k in keys) and pattern.search(T.normalise(line)):
             return i
     return None
 
 
 def regions(lines: list[str]) -> dict[str, tuple[int, int] | None]:
     """Line ranges [start, end) of the three tables, found by their headings (None when absent)."""
-    norm = [T.normalise(x) for x in lines]
-    a2 = _first(norm, _A2, 0)
-    a3 = _first(norm, _A3, a2 + 1 if a2 is not None else 0)
-    a4 = _first(norm, _A4, (a3 if a3 is not None else a2 if a2 is not None else 0) + 1)
+    a2 = _first(lines, _A2, 0)
+    a3 = _first(lines, _A3, a2 + 1 if a2 is not None else 0)
+    a4 = _first(lines, _A4, (a3 if a3 is not None else a2 if a2 is not None else 0) + 1)
     if a2 is not None and a3 is None and a4 is None:
         a4 = None
-    end = _first(norm, _END, (a4 if a4 is not None else a3 if a3 is not None else 0) + 1)
+    end = _first(lines, _END, (a4 if a4 is not None else a3 if a3 is not None else 0) + 1)
     end = len(lines) if end is None else end
     out: dict[str, tuple[int, int] | None] = {}
     out["active_disclosure"] = (a2, a3 if a3 is not None else a4 if a4 is not None else end) if a2 is not None else None
