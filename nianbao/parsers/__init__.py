@@ -18,6 +18,11 @@ def parse_bytes(data: bytes, source: str) -> ParsedReport:
         from nianbao.parsers.text import parse_text
 
         return parse_text(decode(data, source), source, fmt)
+    if fmt == "html":
+        from nianbao.parsers.html import html_text
+        from nianbao.parsers.text import parse_text
+
+        return parse_text(html_text(decode(data, source)), source, fmt)
     raise ParseError(f"format {fmt!r} is not supported yet")
 
 

@@ -11,6 +11,7 @@ import re
 from nianbao import cells as C
 from nianbao import meta
 from nianbao import template as T
+from nianbao.parsers import glued as G
 from nianbao.parsers import walk
 from nianbao.parsers.tokens import EMPTY, Token, tokenize
 from nianbao.report import ParsedCell, ParsedReport, ParseError
@@ -69,7 +70,8 @@ def _cell(table: str, row: str, col: str, kind: str, read: walk.TableRead) -> Pa
         tok: Token | None = read.cells[key]
         raw = "" if tok is None or tok.kind == EMPTY else tok.text
         v = C.read(raw, kind)
-        return ParsedCell(table, row, col, raw, tok.line if tok else None, v.status, v.value, v.note)
+        note = "; ".join(n for n in (read.cell_notes.get(key), v.note) if n) or None
+        return ParsedCell(table, row, col, raw, tok.line if tok else None, v.status, v.value, note)
     if key in read.ambiguous:
         reason, candidates = read.ambiguous[key]
         note = reason + (f"; readings: {' | '.join(candidates)}" if candidates else "")
@@ -82,6 +84,9 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     if not _CJK.search(text[:200000]):
         raise ParseError("no Chinese text: not a report (binary, wrong encoding or empty)")
     lines = text.splitlines()
+    is_glued = G.is_glued(text)
+    if is_glued:
+        lines = G.unglue(lines)
     title, _ = meta.find_title(lines)
     spans = regions(lines)
     if not any(spans.values()):
@@ -101,10 +106,14 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     org_subtotal = bool(re.search(T.ORG_SUBTOTAL.pattern, header))
 
     reads = {
-        "active_disclosure": walk.read_active(segs["active_disclosure"], tpl),
-        "applications": walk.read_applications(segs["applications"], tpl, org_subtotal),
-        "review_litigation": walk.read_review(segs["review_litigation"]),
+        "active_disclosure": walk.read_active(segs["active_disclosure"], tpl, is_glued),
+        "applications": walk.read_applications(segs["applications"], tpl, org_subtotal, is_glued),
+        "review_litigation": walk.read_review(segs["review_litigation"], is_glued),
     }
+    if is_glued:
+        G.decode_active(reads["active_disclosure"], tpl)
+        G.decode_applications(reads["applications"], tpl)
+        G.decode_review(reads["review_litigation"])
     if not any(r.found for r in reads.values()):
         raise ParseError("table headings found but no table rows could be read")
     printed_subtotals = tuple(sorted({row for row, _ in reads["applications"].cells} - set(tpl.application_codes)))
@@ -114,6 +123,8 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
         for cell in T.expected_cells(tpl, printed_subtotals, org_subtotal)
     )
     notes = [n for name in T.TABLES for n in (f"{name}: {x}" for x in reads[name].notes)]
+    if is_glued:
+        notes.append("glued text: table cells decoded from digit runs with the template's identities")
     if tpl_note:
         notes.append(tpl_note)
     for name in T.TABLES:

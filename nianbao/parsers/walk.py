@@ -94,6 +94,8 @@ class TableRead:
     ambiguous: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     found: bool = False
+    cell_notes: dict[tuple[str, str], str] = field(default_factory=dict)
+    runs: dict[str, list[Token]] = field(default_factory=dict)  # glued text: each row's undecoded value tokens
 
     def put(self, row: str, columns: tuple[str, ...], aligned: Aligned) -> None:
         if aligned.cells is None:
@@ -104,8 +106,11 @@ class TableRead:
             self.cells[(row, c)] = tok
 
 
-def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead) -> None:
-    """Assign segments to rows in template order. `columns_of(row)` gives a row's column codes."""
+def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, glued: bool = False) -> None:
+    """Assign segments to rows in template order. `columns_of(row)` gives a row's column codes.
+
+    For glued text the value tokens are kept undecoded in `table.runs` (see parsers/glued.py).
+    """
     pos = 0
     for seg in segs:
         if not seg.label:
@@ -119,6 +124,12 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
             continue
         row = rows[i]
         cols = columns_of(row)
+        if glued:
+            if seg.has_values and row.code not in table.runs:
+                table.runs[row.code] = seg.values
+                table.found = True
+                pos = i + 1
+            continue
         aligned = align(seg.values, len(cols))
         if aligned.reason == "not a row":
             continue  # a group heading or a header cell
@@ -132,28 +143,32 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
         pos = i + 1
 
 
-def read_active(segs: list[Segment], tpl: T.Template) -> TableRead:
+def read_active(segs: list[Segment], tpl: T.Template, glued: bool = False) -> TableRead:
     """Table 二: each item label followed by its own columns' values."""
     table = TableRead()
-    read_rows(segs, tpl.active_items, lambda r: tuple(c.code for c in r.columns), table)
+    read_rows(segs, tpl.active_items, lambda r: tuple(c.code for c in r.columns), table, glued)
     return table
 
 
-def read_applications(segs: list[Segment], tpl: T.Template, org_subtotal: bool) -> TableRead:
+def read_applications(segs: list[Segment], tpl: T.Template, org_subtotal: bool, glued: bool = False) -> TableRead:
     """Table 三: every row label followed by one value per applicant column."""
     cols = T.APPLICANT_CODES + ((T.ORG_SUBTOTAL.code,) if org_subtotal else ())
     table = TableRead()
-    read_rows(segs, tpl.application_rows, lambda r: cols, table)
+    read_rows(segs, tpl.application_rows, lambda r: cols, table, glued)
     return table
 
 
-def read_review(segs: list[Segment]) -> TableRead:
+def read_review(segs: list[Segment], glued: bool = False) -> TableRead:
     """Table 四: fifteen values in group order, after the header cells."""
     table = TableRead()
     first = next((k for k, s in enumerate(segs) if s.has_values), None)
     if first is None:
         return table
     values = [t for s in segs[first:] for t in s.values]
+    if glued:
+        table.runs["review_litigation"] = values
+        table.found = True
+        return table
     names = [(g.code, c) for g in T.REVIEW_GROUPS for c in T.REVIEW_CODES]
     aligned = align(values, len(names))
     table.found = True
