@@ -15,8 +15,13 @@ def _fmt(v, thousands: bool = False, fullwidth: bool = False) -> str:
     return s
 
 
-def table_rows(tables: dict, tpl: T.Template, **fmt) -> dict[str, list[list[str]]]:
-    """The three tables as rows of printed cells, headers included, in template order."""
+def table_rows(tables: dict, tpl: T.Template, org_subtotal: bool = False, subtotals: bool = False,
+               **fmt) -> dict[str, list[list[str]]]:
+    """The three tables as rows of printed cells, headers included, in template order.
+
+    `org_subtotal` prints a 小计 column after the five organisation columns; `subtotals` prints each
+    group's total row (（三）不予公开 …) above its items.
+    """
     active: list[list[str]] = []
     blocks = {"regulations": "（一）", "normative_documents": None, "licensing": "（五）", "other_external_services": None,
               "penalty": "（六）", "enforcement": None, "fees": "（八）", "procurement": "（九）"}
@@ -27,11 +32,22 @@ def table_rows(tables: dict, tpl: T.Template, **fmt) -> dict[str, list[list[str]
         active.append([item.label, *[_fmt(tables["active_disclosure"][item.code][c.code], **fmt) for c in item.columns]])
     apps = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"],
             ["自然人", "法人或其他组织", "总计"],
-            ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+            ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"] + (["小计"] if org_subtotal else [])]
+
+    def printed(values):
+        values = list(values)
+        if org_subtotal:
+            values.insert(6, sum(v or 0 for v in values[1:6]))
+        return [_fmt(v, **fmt) for v in values]
+
     for r in tpl.application_rows:
         if r.subtotal:
+            if subtotals and T.group_items(tpl, r.group):
+                items = [tables["applications"][i] for i in T.group_items(tpl, r.group)]
+                apps.append([r.label, *printed(sum(v[j] or 0 for v in items) for j in range(7))])
             continue
-        apps.append([r.label, *[_fmt(v, **fmt) for v in tables["applications"][r.code]]])
+        label = r.label.split(" ")[-1] if subtotals and r.group else r.label
+        apps.append([label, *printed(tables["applications"][r.code])])
     review = [["行政复议", "行政诉讼"],
               ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
               ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
@@ -74,3 +90,36 @@ def render(title: str, tables: dict, template: str = "2021", layout: str = "tab_
     lines += _render_rows(rows["review_litigation"], layout)
     lines += ["", "五、存在的主要问题及改进情况", "一是公开质量有待提高。", "", "六、其他需要报告的事项", "无。"]
     return "\n".join(lines) + "\n"
+
+
+def _html_rows(rows: list[list[str]], table: str) -> list[str]:
+    """Rows as <tr>, with the spans real pages use: a rowspan'd group label in table 三, colspans in headers."""
+    out = []
+    for i, row in enumerate(rows):
+        cells = [f"<td>{c if c != '' else '&nbsp;'}</td>" for c in row]
+        if table == "applications" and i == 0:
+            cells = [f'<td colspan="3" rowspan="3">{row[0]}</td>', f'<td colspan="7">{row[1]}</td>']
+        elif table == "applications" and i == 1:
+            cells = [f"<td>{row[0]}</td>", f'<td colspan="5">{row[1]}</td>', f"<td>{row[2]}</td>"]
+        elif len(row) == 1:
+            cells = [f'<td colspan="4"><p><span>{"</span><span>".join(row[0])}</span></p></td>']
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return out
+
+
+def render_html(title: str, tables: dict, template: str = "2021", **fmt) -> str:
+    """A whole report as a CMS page: navigation, a metadata table first, then the report's tables."""
+    tpl = T.template(template)
+    rows = table_rows(tables, tpl, **fmt)
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}_测试县人民政府网站</title>",
+             "<style>td{border:1px solid}</style><script>var x = '行政复议 第二十条';</script></head><body>",
+             "<div class='nav'><a href='/'>首页</a> &gt; 政务公开 &gt; 年报</div>",
+             "<table class='meta'><tr><td>索引号</td><td>000014349/2024-11355</td></tr>",
+             f"<tr><td>标题</td><td>{title}</td></tr><tr><td>发布日期</td><td>2024-01-20</td></tr></table>",
+             f"<div class='article'><h1>{title}</h1><p>一、总体情况</p><p>本年度工作情况良好。</p>",
+             "<p>二、主动公开政府信息情况</p><table>", *_html_rows(rows["active_disclosure"], "active"), "</table>",
+             "<p>三、收到和处理政府信息公开申请情况</p><table>", *_html_rows(rows["applications"], "applications"),
+             "</table>", "<p>四、政府信息公开行政复议、行政诉讼情况</p><table>",
+             *_html_rows(rows["review_litigation"], "review"), "</table>",
+             "<p>五、存在的主要问题及改进情况</p><p>无。</p></div></body></html>"]
+    return "\n".join(parts)

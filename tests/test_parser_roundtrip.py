@@ -46,17 +46,42 @@ def expected_json(t: dict) -> dict:
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("template", T.TEMPLATES)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), thousands=st.booleans(), fullwidth=st.booleans())
-def test_render_parse_round_trip(layout, template, data, thousands, fullwidth):
+@given(data=st.data(), thousands=st.booleans(), fullwidth=st.booleans(), org=st.booleans(), subtotals=st.booleans())
+def test_render_parse_round_trip(layout, template, data, thousands, fullwidth, org, subtotals):
     t = data.draw(tables(template))
     year = 2020 if template == "2019" else 2023
-    text = render(f"测试县人民政府{year}年政府信息公开工作年度报告", t, template, layout,
-                  thousands=thousands and layout != "space_rows", fullwidth=fullwidth)
+    text = render(f"测试县人民政府{year}年政府信息公开工作年度报告", t, template, layout, org_subtotal=org,
+                  subtotals=subtotals, thousands=thousands and layout != "space_rows", fullwidth=fullwidth)
     rep = parse_text(text, "x.txt")
     got = rep.tables_json()
     assert rep.template == template
     assert rep.year == year
     assert rep.body == "测试县人民政府"
     want = expected_json(t)
+    for table in want:
+        apps = {r: v for r, v in got[table].items() if not r.endswith("_subtotal")}
+        assert apps == want[table], table
+    assert rep.org_subtotal == org
+    if org:
+        assert got["applications_org_subtotal"]["new_received"] == sum(v or 0 for v in t["applications"]["new_received"][1:6])
+    if subtotals:
+        denied = [t["applications"][r] for r in T.group_items(T.template(template), "denied")]
+        assert got["applications"]["denied_subtotal"][0] == sum(v[0] or 0 for v in denied)
+
+
+@pytest.mark.parametrize("template", T.TEMPLATES)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), thousands=st.booleans(), fullwidth=st.booleans())
+def test_html_page_round_trip(template, data, thousands, fullwidth):
+    from nianbao.parsers import parse_bytes
+    from render import render_html
+
+    t = data.draw(tables(template))
+    year = 2020 if template == "2019" else 2023
+    page = render_html(f"测试县人民政府{year}年政府信息公开工作年度报告", t, template, thousands=thousands,
+                       fullwidth=fullwidth)
+    rep = parse_bytes(page.encode("utf-8"), "x.html")
+    assert rep.fmt == "html" and rep.template == template and rep.year == year
+    got, want = rep.tables_json(), expected_json(t)
     for table in want:
         assert got[table] == want[table], table

@@ -102,12 +102,14 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     apps_text = "".join(s.label for s in segs["applications"])
     tpl_name, tpl_note = detect_template(active_text, apps_text)
     tpl = T.template(tpl_name)
-    header = "".join(s.label for s in segs["applications"][:12] if not s.has_values)
-    org_subtotal = bool(re.search(T.ORG_SUBTOTAL.pattern, header))
+    first_row = next((k for k, s in enumerate(segs["applications"]) if s.has_values), 0)
+    header = "".join(s.label for s in segs["applications"][:first_row + 1])  # ends with the first row's label
+    columns = walk.applicant_columns(header)
+    org_subtotal = T.ORG_SUBTOTAL.code in columns
 
     reads = {
         "active_disclosure": walk.read_active(segs["active_disclosure"], tpl, is_glued),
-        "applications": walk.read_applications(segs["applications"], tpl, org_subtotal, is_glued),
+        "applications": walk.read_applications(segs["applications"], tpl, columns, is_glued),
         "review_litigation": walk.read_review(segs["review_litigation"], is_glued),
     }
     if is_glued:

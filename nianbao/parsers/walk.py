@@ -150,9 +150,23 @@ def read_active(segs: list[Segment], tpl: T.Template, glued: bool = False) -> Ta
     return table
 
 
-def read_applications(segs: list[Segment], tpl: T.Template, org_subtotal: bool, glued: bool = False) -> TableRead:
-    """Table 三: every row label followed by one value per applicant column."""
-    cols = T.APPLICANT_CODES + ((T.ORG_SUBTOTAL.code,) if org_subtotal else ())
+def applicant_columns(header: str) -> tuple[str, ...]:
+    """Table 三's columns in printed order, from its (normalised) header text.
+
+    A printed 法人或其他组织小计 column stands after the five organisation columns, or, when its
+    header comes before 商业企业, right after 自然人. 总计 is always last.
+    """
+    at = header.find(T.ORG_SUBTOTAL.label[-2:])
+    if at < 0:
+        return T.APPLICANT_CODES
+    first_org = header.find(T.APPLICANT_COLUMNS[1].label)
+    if 0 <= at < first_org:
+        return (T.APPLICANT_CODES[0], T.ORG_SUBTOTAL.code, *T.ORG_COLUMNS, "total")
+    return (T.APPLICANT_CODES[0], *T.ORG_COLUMNS, T.ORG_SUBTOTAL.code, "total")
+
+
+def read_applications(segs: list[Segment], tpl: T.Template, cols: tuple[str, ...], glued: bool = False) -> TableRead:
+    """Table 三: every row label followed by one value per printed applicant column."""
     table = TableRead()
     read_rows(segs, tpl.application_rows, lambda r: cols, table, glued)
     return table
