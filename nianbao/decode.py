@@ -3,16 +3,25 @@ from __future__ import annotations
 
 from nianbao.report import ParseError
 
-MAX_BYTES = 20 * 1024 * 1024  # a report larger than this is not a report page
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # a text or HTML report larger than this is not a report page
+MAX_BYTES = 64 * 1024 * 1024  # DOCX/PDF with images can be large; past this nothing is read
 
 
 def decode(data: bytes, name: str = "") -> str:
     """Decode a report's bytes, or raise ParseError saying why it cannot be read as text."""
     if not data.strip():
         raise ParseError("empty file")
+    if len(data) > MAX_TEXT_BYTES:
+        raise ParseError(f"file is {len(data) / 1e6:.1f} MB, over the {MAX_TEXT_BYTES / 1e6:.0f} MB limit for a text "
+                         "or HTML report")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise ParseError(f"UTF-16 byte-order mark but undecodable bytes at offset {e.start}") from None
+    if b"\x00" in data[:4096]:
         raise ParseError("binary content (NUL bytes): not a text report")
     try:
         return data.decode("utf-8")

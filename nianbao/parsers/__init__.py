@@ -1,4 +1,8 @@
-"""Parsers, one module per layout family; `parse_path` picks one from the file's content."""
+"""Parsers, one module per layout family; `parse_bytes` picks one from the file's content.
+
+Every format is reduced to text lines (a table row per line, cells separated by TAB) and read by the
+one text parser (`text.py`), so a label variant or a cell rule is fixed once for all formats.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,24 +10,40 @@ from pathlib import Path
 from nianbao.decode import MAX_BYTES, decode
 from nianbao.report import ParsedReport, ParseError
 
+_UNSUPPORTED = {
+    "doc": "legacy Word .doc (OLE) is not supported: convert it to .docx",
+    "zip": "a zip archive that is not a DOCX: unpack it first",
+}
+
+
+def to_text(data: bytes, fmt: str, source: str = "") -> str:
+    """The file as text lines for `parse_text`, whatever its format."""
+    if fmt in ("text", "markdown"):
+        return decode(data, source)
+    if fmt == "html":
+        from nianbao.parsers.html import html_text
+
+        return html_text(decode(data, source))
+    if fmt == "docx":
+        from nianbao.parsers.docx import docx_text
+
+        return docx_text(data)
+    if fmt == "pdf":
+        from nianbao.parsers.pdf import pdf_text
+
+        return pdf_text(data)
+    raise ParseError(_UNSUPPORTED.get(fmt, f"format {fmt!r} is not supported"))
+
 
 def parse_bytes(data: bytes, source: str) -> ParsedReport:
     """Parse one report from its bytes; `source` is the name reported back (the file name)."""
     from nianbao.formats import detect
+    from nianbao.parsers.text import parse_text
 
     if len(data) > MAX_BYTES:
         raise ParseError(f"file is {len(data) / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit for one report")
     fmt = detect(data, source)
-    if fmt in ("text", "markdown"):
-        from nianbao.parsers.text import parse_text
-
-        return parse_text(decode(data, source), source, fmt)
-    if fmt == "html":
-        from nianbao.parsers.html import html_text
-        from nianbao.parsers.text import parse_text
-
-        return parse_text(html_text(decode(data, source)), source, fmt)
-    raise ParseError(f"format {fmt!r} is not supported yet")
+    return parse_text(to_text(data, fmt, source), source, fmt)
 
 
 def parse_path(path: str | Path) -> ParsedReport:
