@@ -64,19 +64,29 @@ def value_violations(cells: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
 
 
 def presence_violations(cells: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
-    """Missing or ambiguous cells; a table with no cell found at all is one violation for the table."""
+    """Missing or ambiguous cells, at the coarsest level that is true: a whole table, a whole row, a cell."""
     bad = cells.with_row_index("i").filter(pl.col("i").is_in(rows))
-    sizes = cells.group_by("report_id", "table").len("n_cells")
-    per_table = bad.group_by("report_id", "table").agg(
-        n_bad=pl.len(), n_missing=(pl.col("status") == MISSING).sum()).join(sizes, on=["report_id", "table"])
-    whole = per_table.filter(pl.col("n_missing") == pl.col("n_cells"))
-    tables = whole.select("report_id", "table", row=pl.lit(None, pl.String), column=pl.lit(None, pl.String),
-                          message=pl.format("table {} not found", pl.col("table")))
-    single = bad.join(whole.select("report_id", "table"), on=["report_id", "table"], how="anti").select(
-        "report_id", "table", "row", "column",
-        message=pl.format("{}/{}/{} {}: {}", pl.col("table"), pl.col("row"), pl.col("column"),
-                          pl.col("status"), pl.col("note").fill_null("")))
-    df = pl.concat([tables, single]).with_columns(expected=pl.lit(None, pl.Int64), actual=pl.lit(None, pl.Int64))
+    if not bad.height:
+        return pl.DataFrame()
+    missing = bad.filter(pl.col("status") == MISSING)
+    tables = (missing.group_by("report_id", "table").len("n")
+              .join(cells.group_by("report_id", "table").len("size"), on=["report_id", "table"])
+              .filter(pl.col("n") == pl.col("size")).select("report_id", "table"))
+    rest = missing.join(tables, on=["report_id", "table"], how="anti")
+    whole_rows = (rest.group_by("report_id", "table", "row").len("n")
+                  .join(cells.group_by("report_id", "table", "row").len("size"), on=["report_id", "table", "row"])
+                  .filter(pl.col("n") == pl.col("size")).select("report_id", "table", "row"))
+    single = pl.concat([rest.join(whole_rows, on=["report_id", "table", "row"], how="anti"),
+                        bad.filter(pl.col("status") != MISSING)])
+    none = pl.lit(None, pl.String)
+    df = pl.concat([
+        tables.select("report_id", "table", row=none, column=none,
+                      message=pl.format("table {} not found", pl.col("table"))),
+        whole_rows.select("report_id", "table", "row", column=none,
+                          message=pl.format("row {} of table {} not found", pl.col("row"), pl.col("table"))),
+        single.select("report_id", "table", "row", "column",
+                      message=pl.format("{}: {}", pl.col("status"), pl.col("note").fill_null(""))),
+    ]).with_columns(expected=pl.lit(None, pl.Int64), actual=pl.lit(None, pl.Int64))
     return with_rule(df, PRESENT)
 
 

@@ -15,7 +15,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = REPO / "data" / "sample"
 DEFAULT_WAREHOUSE = REPO / "data" / "warehouse"
 DEFAULT_HOME = REPO / "data" / "dagster_home"
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".shtml", ".docx", ".pdf")
 
 
 def raw_default() -> str:
@@ -33,12 +32,16 @@ class RawReports(ConfigurableResource):
     workers: int = 0  # 0: one per core
 
     def files(self) -> list[tuple[str, str]]:
-        """(absolute path, path relative to root) of every report file, sorted."""
+        """(absolute path, path relative to root) of every file but hidden ones, sorted.
+
+        Every file is an input: one that is not a report ends in parse_failures with the reason,
+        rather than being skipped silently.
+        """
         root = Path(self.root)
         if not root.is_dir():
             raise FileNotFoundError(f"raw report folder not found: {root}")
         out = [(str(p), p.relative_to(root).as_posix()) for p in root.rglob("*")
-               if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES]
+               if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
         return sorted(out, key=lambda x: x[1])
 
     def n_workers(self) -> int:

@@ -76,7 +76,7 @@ def _cell(table: str, row: str, col: str, kind: str, read: walk.TableRead) -> Pa
         reason, candidates = read.ambiguous[key]
         note = reason + (f"; readings: {' | '.join(candidates)}" if candidates else "")
         return ParsedCell(table, row, col, None, None, C.AMBIGUOUS, None, note)
-    return ParsedCell(table, row, col, None, None, C.MISSING, None, f"{table} {row}/{col} not found")
+    return ParsedCell(table, row, col, None, None, C.MISSING, None, "cell not found")
 
 
 def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
