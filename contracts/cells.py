@@ -76,14 +76,21 @@ def presence_violations(cells: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
     whole_rows = (rest.group_by("report_id", "table", "row").len("n")
                   .join(cells.group_by("report_id", "table", "row").len("size"), on=["report_id", "table", "row"])
                   .filter(pl.col("n") == pl.col("size")).select("report_id", "table", "row"))
+    undecided = bad.filter(pl.col("status") != MISSING)
+    # a row whose every cell is undecided for the same reason (one glued run) is one violation
+    same = (undecided.group_by("report_id", "table", "row", "status", "note").len("n")
+            .join(cells.group_by("report_id", "table", "row").len("size"), on=["report_id", "table", "row"])
+            .filter(pl.col("n") == pl.col("size")).select("report_id", "table", "row", "status", "note"))
     single = pl.concat([rest.join(whole_rows, on=["report_id", "table", "row"], how="anti"),
-                        bad.filter(pl.col("status") != MISSING)])
+                        undecided.join(same, on=["report_id", "table", "row"], how="anti")])
     none = pl.lit(None, pl.String)
     df = pl.concat([
         tables.select("report_id", "table", row=none, column=none,
                       message=pl.format("table {} not found", pl.col("table"))),
         whole_rows.select("report_id", "table", "row", column=none,
                           message=pl.format("row {} of table {} not found", pl.col("row"), pl.col("table"))),
+        same.select("report_id", "table", "row", column=none,
+                    message=pl.format("row {} {}: {}", pl.col("row"), pl.col("status"), pl.col("note").fill_null(""))),
         single.select("report_id", "table", "row", "column",
                       message=pl.format("{}: {}", pl.col("status"), pl.col("note").fill_null(""))),
     ]).with_columns(expected=pl.lit(None, pl.Int64), actual=pl.lit(None, pl.Int64))
