@@ -57,9 +57,11 @@ def detect_template(active_text: str, apps_text: str) -> tuple[str, str | None]:
     for tpl in (T.TEMPLATE_2019, T.TEMPLATE_2021):
         if re.search(tpl.header_pattern, active_text):
             return tpl.name, None
+    if "其他对外管理服务事项" in active_text or "政府集中采购" in active_text:
+        return "2019", None
     if "逾期不补正" in apps_text or "缴纳费用" in apps_text:
         return "2021", None
-    if re.search(r"\(六\)其他处理\d", apps_text):
+    if re.search(r"\(六\)其他(处理)?\(七\)总计", apps_text):  # one row, no items: the 2019 layout
         return "2019", None
     return "2021", "template not recognisable from the headers; read as 2021"
 
