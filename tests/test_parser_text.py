@@ -105,3 +105,17 @@ def test_missing_table_is_reported_not_invented():
     assert apps and all(c.status == "missing" and c.value is None for c in apps)
     assert any("applications: table heading not found" in n for n in rep.notes)
     assert {c.status for c in rep.cells if c.table != "applications"} == {"value"}
+
+
+def test_label_tail_printed_after_its_numbers():
+    """PDF/OCR wrap: the end of a long label comes after the row's numbers; the row is still read."""
+    text = SEEDS[2].read_text(encoding="utf-8")
+    old = ("\t(六) 其他处理\t1. 申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0\n"
+           "\t\t2. 申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请\t0\t0\t0\t0\t0\t0\t0")
+    new = ("1.申请人无正当理由逾期不补正、行政机关\n0\t0\t0\t0\t0\t0\t1\n不再处理其政府信息公开申请\n"
+           "（六）其他处理\t2.申请人逾期未按收费通知要求缴纳费用、\n0\t0\t0\t0\t0\t0\t2\n行政机关不再处理其政府信息公开申请")
+    assert old in text
+    apps = parse_text(text.replace(old, new), "x.txt").tables_json()["applications"]
+    assert apps["other_overdue_correction"] == [0, 0, 0, 0, 0, 0, 1]
+    assert apps["other_unpaid_fee"] == [0, 0, 0, 0, 0, 0, 2]
+    assert apps["other_misc"] == [0] * 7

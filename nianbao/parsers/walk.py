@@ -112,12 +112,14 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
     For glued text the value tokens are kept undecoded in `table.runs` (see parsers/glued.py).
     """
     pos = 0
-    for seg in segs:
+    for k, seg in enumerate(segs):
         if not seg.label:
             if seg.has_values:
                 table.notes.append(f"line {seg.line}: values without a label ignored")
             continue
         i = match_row(seg.label, rows, pos)
+        if i is None and seg.has_values and k + 1 < len(segs):
+            i = _label_tail(seg, segs[k + 1], rows, pos)
         if i is None:
             if seg.has_values and table.found:
                 table.notes.append(f"line {seg.line}: values after unrecognised label {seg.label[:30]!r} ignored")
@@ -141,6 +143,19 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
             continue
         table.put(row.code, cols, aligned)
         pos = i + 1
+
+
+def _label_tail(seg: Segment, nxt: Segment, rows: tuple[T.Row, ...], pos: int) -> int | None:
+    """A wrapped label whose tail was printed after its numbers (PDF, OCR): "…逾期不补正、行政机关" 0 0 …
+    "不再处理其政府信息公开申请（六）…". The shortest head of the next label that completes a row label
+    is moved back to this segment."""
+    for cut in range(1, len(nxt.label) + 1):
+        i = match_row(seg.label + nxt.label[:cut], rows, pos)
+        if i is not None and not T.compiled(rows[i].pattern).search(nxt.label[:cut]):
+            seg.label += nxt.label[:cut]
+            nxt.label = nxt.label[cut:]
+            return i
+    return None
 
 
 def read_active(segs: list[Segment], tpl: T.Template, glued: bool = False) -> TableRead:
