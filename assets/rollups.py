@@ -10,17 +10,10 @@ from dagster import AssetIn, Output, asset
 
 from assets.meta import frame_metadata
 from assets.validate import quarantined
-from nianbao import template as T
-from nianbao.frames import DECIMAL
+from nianbao.frames import DECIMAL, template_cells
 
 PROVINCE_KEY = ["year", "province", "template"]
 NATIONAL_KEY = ["year", "template"]
-
-
-def template_cells() -> pl.DataFrame:
-    """(template, table, row, column) of every cell each template prints."""
-    return pl.DataFrame([{"template": t.name, "table": c.table, "row": c.row, "column": c.column}
-                         for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for c in T.expected_cells(t)])
 
 
 def long_cells(active_disclosure: pl.DataFrame, applications: pl.DataFrame,

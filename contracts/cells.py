@@ -10,6 +10,7 @@ import polars as pl
 from contracts.violations import with_rule
 from nianbao import template as T
 from nianbao.cells import AMBIGUOUS, COUNTED_AS_ZERO, INVALID, MISSING, VALUE
+from nianbao.frames import template_cells
 
 NON_NEGATIVE, PRESENT, BLANK_AS_ZERO = "values.non_negative_integer", "structure.tables_present", "values.blank_as_zero"
 SIGNED = [c.code for c in T.ACTIVE_COLUMNS if c.kind == "signed"]
@@ -28,8 +29,22 @@ def _value_ok() -> pl.Expr:
     return pl.when(is_value).then(ok_value).otherwise(pl.col("status") != INVALID)
 
 
+def complete(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """The cells frame with a `missing` row for every cell the report's template expects but nobody wrote
+    down, so that `structure.tables_present` does not depend on each parser listing what it did not find."""
+    expected = reports.select("report_id", "template").join(template_cells(), on="template").drop("template")
+    absent = expected.join(cells.select("report_id", "table", "row", "column"),
+                           on=["report_id", "table", "row", "column"], how="anti")
+    if not absent.height:
+        return cells
+    filler = absent.with_columns(raw=pl.lit(None, pl.String), line=pl.lit(None, pl.Int32),
+                                 status=pl.lit(MISSING), value=pl.lit(None, cells.schema["value"]),
+                                 value_int=pl.lit(None, pl.Int64), note=pl.lit("cell not found"))
+    return pl.concat([cells, filler.select(cells.columns)]).sort("report_id", maintain_order=True)
+
+
 class Cells(pa.DataFrameModel):
-    """Every cell of every report, as printed and as read."""
+    """Every cell of every report, as printed and as read; one row per cell address."""
 
     report_id: str = pa.Field(nullable=False)
     table: str = pa.Field(isin=list(T.TABLES))
@@ -41,6 +56,9 @@ class Cells(pa.DataFrameModel):
     value: pl.Decimal(38, 6) = pa.Field(nullable=True)
     value_int: pl.Int64 = pa.Field(nullable=True)
     note: str = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["report_id", "table", "row", "column"]
 
     @pa.dataframe_check(name=NON_NEGATIVE)
     def non_negative_integer(cls, data: pa.PolarsData) -> pl.LazyFrame:

@@ -23,7 +23,7 @@ class Reports(pa.DataFrameModel):
     title: str = pa.Field(nullable=True)
     body: str = pa.Field(nullable=True)
     body_type: str = pa.Field(nullable=True)
-    year: pl.Int32 = pa.Field(nullable=True, in_range={"min_value": 2007, "max_value": 2100})
+    year: pl.Int32 = pa.Field(nullable=True, in_range={"min_value": 2008, "max_value": 2100})
     template: str = pa.Field(isin=["2021", "2019"])
 
     class Config:

@@ -28,3 +28,16 @@ def failures(model: type[pa.DataFrameModel], frame: pl.DataFrame) -> pl.DataFram
 def failing_rows(fc: pl.DataFrame, check: str) -> list[int]:
     """Row indices of the frame that failed the named check."""
     return fc.filter(pl.col("check") == check)["index"].unique().sort().to_list()
+
+
+def require(model: type[pa.DataFrameModel], frame: pl.DataFrame, allowed: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Like `failures`, but a failure of any check not in `allowed` is a pipeline bug: raise, naming it.
+
+    Report errors are the `allowed` checks (they become violations); every other check of the model
+    guards the pipeline's own output (dtypes, codes, statuses, uniqueness).
+    """
+    fc = failures(model, frame)
+    bugs = fc.filter(~pl.col("check").is_in(list(allowed)))
+    if bugs.height:
+        raise ValueError(f"{model.__name__}: {bugs.height} failures of the pipeline's own contract:\n{bugs.head(10)}")
+    return fc

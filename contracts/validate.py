@@ -10,7 +10,7 @@ from contracts import cells as C
 from contracts import review_litigation as R
 from contracts import violations as V
 from contracts.reports import Reports, template_year_warnings
-from contracts.runner import failing_rows, failures
+from contracts.runner import failing_rows, failures, require
 from nianbao import frames as F
 
 VALIDATED, QUARANTINED, FAILED = "validated", "quarantined", "failed"
@@ -26,10 +26,11 @@ class Validation:
 
 def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     """Check every rule of the catalogue that can be judged from the reports themselves."""
-    failures(Reports, reports)
+    require(Reports, reports)
+    cells = C.complete(reports, cells)
     parts = [template_year_warnings(reports), C.blank_warnings(cells)]
 
-    fc = failures(C.Cells, cells)
+    fc = require(C.Cells, cells, allowed=(C.NON_NEGATIVE, C.PRESENT))
     parts.append(C.value_violations(cells, failing_rows(fc, C.NON_NEGATIVE)))
     parts.append(C.presence_violations(cells, failing_rows(fc, C.PRESENT)))
 
@@ -44,7 +45,7 @@ def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     parts.append(R.group_violations(rl, failing_rows(failures(R.ReviewLitigation, rl), R.GROUP_TOTAL)))
 
     violations = V.frame(parts, reports.select("report_id", "source"))
-    failures(V.Violations, violations)
+    require(V.Violations, violations)
     counts = violations.group_by("report_id").agg(
         n_errors=(pl.col("severity") == "error").sum().cast(pl.Int64),
         n_warnings=(pl.col("severity") == "warning").sum().cast(pl.Int64))

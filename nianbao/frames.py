@@ -40,6 +40,12 @@ ACTIVE_COUNT_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind != "deci
 ACTIVE_DECIMAL_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind == "decimal")
 
 
+def template_cells() -> pl.DataFrame:
+    """(template, table, row, column) of every cell each template prints (printed subtotals excluded)."""
+    return pl.DataFrame([{"template": t.name, "table": c.table, "row": c.row, "column": c.column}
+                         for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for c in T.expected_cells(t)])
+
+
 def _int_or_none(v: Decimal | None) -> int | None:
     return int(v) if v is not None and v == v.to_integral_value() else None
 

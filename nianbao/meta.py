@@ -43,14 +43,18 @@ def body_from_title(title: str | None) -> str | None:
     return body or None
 
 
+FIRST_YEAR = 2008  # the 条例 took effect on 1 May 2008: the first reports cover 2008
+
+
 def find_year(title: str | None, text: str) -> int | None:
     """The reporting year: from the title, else from the statistical period stated in the text."""
+    year = None
     if title:
         m = _TITLE.search(title)
         if m:
-            return int(m.group(1))
-    head = unicodedata.normalize("NFKC", text[:20000])
-    m = _PERIOD.search(head)
-    if m and m.group(1) == m.group(2):
-        return int(m.group(1))
-    return None
+            year = int(m.group(1))
+    if year is None:
+        m = _PERIOD.search(unicodedata.normalize("NFKC", text[:20000]))
+        if m and m.group(1) == m.group(2):
+            year = int(m.group(1))
+    return year if year is not None and FIRST_YEAR <= year <= 2100 else None

@@ -32,3 +32,25 @@ def parsed_seeds():
     from nianbao.batch import parse_many
 
     return parse_many([(str(p), p.name) for p in SEEDS], workers=1, keep=True)
+
+
+@pytest.fixture(scope="session")
+def seeds(parsed_seeds):
+    """(reports, cells) frames of the five parsed seeds."""
+    return parsed_seeds.reports, parsed_seeds.cells
+
+
+@pytest.fixture(scope="session")
+def ids(parsed_seeds) -> dict[str, str]:
+    """Seed prefix ("000" …) → report_id."""
+    import altered
+
+    return {p.name[:3]: altered.seed_id(parsed_seeds.reports, p.name[:3]) for p in SEEDS}
+
+
+@pytest.fixture(scope="session")
+def base(seeds):
+    """The validation of the five unaltered seeds."""
+    import altered
+
+    return altered.run(*seeds)

@@ -22,22 +22,6 @@ BALANCE, OUTCOMES, ROW_TOTAL, SUBTOTALS = (
 PREFIXES = ("000", "001", "002", "003", "004")
 
 
-@pytest.fixture(scope="module")
-def seeds(parsed_seeds):
-    return parsed_seeds.reports, parsed_seeds.cells
-
-
-@pytest.fixture(scope="module")
-def ids(parsed_seeds) -> dict[str, str]:
-    return {p: X.seed_id(parsed_seeds.reports, p) for p in PREFIXES}
-
-
-@pytest.fixture(scope="module")
-def base(seeds):
-    """The validation of the five unaltered seeds."""
-    return X.run(*seeds)
-
-
 def err(rule: str, row: str | None, column: str, expected: int, actual: int, table: str = APPS) -> tuple:
     return (rule, "error", table, row, column, expected, actual)
 
@@ -81,6 +65,9 @@ SCENARIOS = [
     pytest.param("002", {("carried_over", "natural_person"): "1"},
                  {err(BALANCE, None, "natural_person", 10, 9), err(ROW_TOTAL, "carried_over", "total", 1, 0)},
                  id="002-carried_over-natural_person-0to1"),
+    pytest.param("000", {("new_received", "other_org"): "1"},
+                 {err(BALANCE, None, "other_org", 1, 0), err(ROW_TOTAL, "new_received", "total", 55, 54)},
+                 id="000-new_received-other_org-0to1"),
     pytest.param("000", {("granted", "natural_person"): "30"},
                  {err(OUTCOMES, "total_processed", "natural_person", 49, 48), err(ROW_TOTAL, "granted", "total", 32, 31)},
                  id="000-granted-natural_person-29to30"),

@@ -19,21 +19,6 @@ GROUPS = tuple(g.code for g in T.REVIEW_GROUPS)
 PARTS = ("upheld", "corrected", "other", "pending")
 
 
-@pytest.fixture(scope="module")
-def seeds(parsed_seeds):
-    return parsed_seeds.reports, parsed_seeds.cells
-
-
-@pytest.fixture(scope="module")
-def ids(parsed_seeds) -> dict[str, str]:
-    return {p: X.seed_id(parsed_seeds.reports, p) for p in PREFIXES}
-
-
-@pytest.fixture(scope="module")
-def base(seeds):
-    return X.run(*seeds)
-
-
 def group_total(group: str, expected: int, actual: int) -> tuple:
     return (GROUP_TOTAL, "error", RL, group, "total", expected, actual)
 
@@ -70,7 +55,7 @@ def test_one_wrong_cell(seeds, ids, base, prefix, group, column, raw, expected):
     assert X.found(base, report_id=rid, rule=GROUP_TOTAL) == set()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(prefix=st.sampled_from(PREFIXES), group=st.sampled_from(GROUPS), column=st.sampled_from(PARTS),
        delta=st.integers(1, 10_000))
 def test_any_part_raised_breaks_its_group_only(seeds, ids, prefix, group, column, delta):
