@@ -16,6 +16,8 @@ TEXT, VALUE, EMPTY = "text", "value", "empty"
 _PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?\s*$")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _WIDE_GAP = re.compile(r"\t|\s*\|\s*| {2,}|\u3000+")
+_NEEDS_SPLIT = re.compile(r"\t|\||  |\u3000")
+_RULE_START = frozenset("-—–－第|:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +56,23 @@ def _split_numbers(cell: str) -> list[str]:
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of lines[start:end]. Blank lines separate rows and are dropped; page footers too."""
     out: list[Token] = []
+    append = out.append
     for i in range(start, len(lines) if end is None else end):
-        line = lines[i]
-        if not line.strip() or _PAGE_FOOTER.match(line) or _MD_RULE.match(line):
+        s = lines[i].strip()
+        if not s:
             continue
-        for cell in split_line(line):
-            for part in _split_numbers(cell) if cell else [cell]:
+        if s.isdigit() and s.isascii():  # the most common line of all: one number (fast path)
+            append(Token(VALUE, s, i + 1))
+            continue
+        if s[0] in _RULE_START and (_PAGE_FOOTER.match(s) or _MD_RULE.match(s)):
+            continue
+        cells = split_line(s) if _NEEDS_SPLIT.search(s) else [s]
+        for cell in cells:
+            for part in _split_numbers(cell) if " " in cell else (cell,):
                 if part == "":
-                    out.append(Token(EMPTY, "", i + 1))
+                    append(Token(EMPTY, "", i + 1))
                 elif looks_like_value(part):
-                    out.append(Token(VALUE, part, i + 1))
+                    append(Token(VALUE, part, i + 1))
                 else:
-                    out.append(Token(TEXT, part, i + 1))
+                    append(Token(TEXT, part, i + 1))
     return out

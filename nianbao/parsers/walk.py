@@ -78,11 +78,13 @@ def match_row(label: str, rows: tuple[T.Row, ...], start: int) -> int | None:
     """Index (≥ start) of the row whose label pattern matches latest in `label` (ties: template order)."""
     best, best_end = None, -1
     for i in range(start, len(rows)):
-        m = None
-        for m in T.compiled(rows[i].pattern).finditer(label):
-            pass
-        if m is not None and m.end() > best_end:
-            best, best_end = i, m.end()
+        pattern = T.compiled(rows[i].pattern)
+        if rows[i].pattern.endswith("$"):  # anchored at the end: one search says all
+            end = len(label) if pattern.search(label) else -1
+        else:
+            end = max((m.end() for m in pattern.finditer(label)), default=-1)
+        if end > best_end:
+            best, best_end = i, end
     return best
 
 
