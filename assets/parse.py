@@ -6,7 +6,9 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 
 from assets.meta import frame_metadata
-from nianbao.batch import parse_many
+from nianbao.batch import Parsed
+from nianbao.incremental import parse_incremental
+from pipeline.io import Warehouse
 from pipeline.resources import Progress, RawReports
 
 
@@ -22,19 +24,27 @@ from pipeline.resources import Progress, RawReports
     },
     compute_kind="python",
 )
-def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, raw: RawReports, progress: Progress):
-    """Parse every inventoried file in batches on a process pool."""
-    root = Path(raw.root)
-    items = [(str(root / p), p) for p in raw_inventory["path"].to_list()]
-    advance, close = progress.tracker(len(items), "parse")
+def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, raw: RawReports, progress: Progress,
+                  warehouse: Warehouse):
+    """Parse every inventoried file in batches on a process pool. A file whose content (SHA-256) and the
+    parser's version are unchanged since the last materialisation is not parsed again: its rows are reused."""
+    previous = None
+    old = [warehouse.read(n) for n in ("parsed_reports", "parsed_cells", "parse_failures")]
+    if all(x is not None for x in old) and "parser" in old[0].columns:
+        previous = Parsed(*old)
+    changed = raw_inventory.height
+    if previous is not None:
+        changed -= raw_inventory.join(previous.reports.select("path", "sha256"), on=["path", "sha256"], how="semi").height
+    advance, close = progress.tracker(changed, "parse")
     try:
-        parsed = parse_many(items, workers=raw.n_workers(), progress=advance)
+        parsed, counts = parse_incremental(raw_inventory, str(Path(raw.root)), previous, raw.n_workers(), advance)
     finally:
         close()
     if parsed.n_inputs != raw_inventory.height:
         raise RuntimeError(f"{raw_inventory.height} files inventoried but {parsed.n_inputs} parsed or failed")
-    context.log.info(f"parsed {parsed.reports.height} reports, {parsed.failures.height} failures")
-    yield Output(parsed.reports, "parsed_reports", metadata=frame_metadata(parsed.reports))
+    context.log.info(f"parsed {counts['parsed']} files, reused {counts['reused']}; "
+                     f"{parsed.reports.height} reports, {parsed.failures.height} failures")
+    yield Output(parsed.reports, "parsed_reports", metadata={**frame_metadata(parsed.reports), **counts})
     yield Output(parsed.cells, "parsed_cells", metadata={
         **frame_metadata(parsed.cells),
         "by_status": {k: int(v) for k, v in parsed.cells.group_by("status").len().sort("status").iter_rows()},

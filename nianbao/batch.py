@@ -13,6 +13,7 @@ import polars as pl
 from nianbao import frames as F
 from nianbao.parsers import parse_bytes
 from nianbao.report import ParsedReport, ParseError
+from nianbao.version import PARSER_VERSION
 
 
 def report_id(relpath: str) -> str:
@@ -57,7 +58,7 @@ def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
     for path, relpath in items:
         rid, rep, info = _parse_one(path, relpath)
         if rep is None:
-            failures.append({"report_id": rid, "source": Path(path).name, **info})
+            failures.append({"report_id": rid, "source": Path(path).name, **info, "parser": PARSER_VERSION})
             continue
         reports.append(F.report_rows(rep, rid, info["path"], info["sha256"], info["size"]))
         cells.append(F.cell_columns(rep, rid))

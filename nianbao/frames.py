@@ -15,6 +15,7 @@ import polars as pl
 from nianbao import template as T
 from nianbao.cells import COUNTED_AS_ZERO, VALUE
 from nianbao.report import ParsedReport
+from nianbao.version import PARSER_VERSION
 
 DECIMAL = pl.Decimal(38, 6)
 
@@ -22,14 +23,14 @@ REPORT_SCHEMA = {
     "report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String, "size": pl.Int64,
     "format": pl.String, "title": pl.String, "body": pl.String, "body_type": pl.String, "year": pl.Int32,
     "template": pl.String, "region_code": pl.String, "province": pl.String, "prefecture": pl.String,
-    "county": pl.String, "notes": pl.List(pl.String),
+    "county": pl.String, "notes": pl.List(pl.String), "parser": pl.String,
 }
 CELL_SCHEMA = {
     "report_id": pl.String, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
     "line": pl.Int32, "status": pl.String, "value": DECIMAL, "value_int": pl.Int64, "note": pl.String,
 }
 FAILURE_SCHEMA = {"report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String,
-                  "size": pl.Int64, "error": pl.String}
+                  "size": pl.Int64, "error": pl.String, "parser": pl.String}
 
 ROW_ORDER = {code: i for i, code in enumerate(
     dict.fromkeys([r.code for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for r in t.active_items]
@@ -58,6 +59,7 @@ def report_rows(rep: ParsedReport, report_id: str, path: str, sha256: str, size:
         "format": rep.fmt, "title": rep.title, "body": rep.body, "body_type": rep.body_type, "year": rep.year,
         "template": rep.template, "region_code": reg.get("code"), "province": reg.get("province"),
         "prefecture": reg.get("prefecture"), "county": reg.get("county"), "notes": list(rep.notes),
+        "parser": PARSER_VERSION,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from assets import checks, inventory, parse, rollups, validate
-from pipeline.io import ParquetIOManager
+from pipeline.io import ParquetIOManager, Warehouse
 from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,
@@ -14,9 +14,11 @@ CHECKS = [*checks.contract_checks, *checks.published_checks, checks.conservation
 
 def resources(raw: str | None = None, warehouse: str | None = None, progress: bool = False, workers: int = 0) -> dict:
     """The resources for one deployment; defaults: the bundled sample and data/warehouse."""
+    wh = Warehouse(root=warehouse or warehouse_default())
     return {
         "raw": RawReports(root=raw or raw_default(), workers=workers),
-        "io_manager": ParquetIOManager(root=warehouse or warehouse_default()),
+        "warehouse": wh,
+        "io_manager": ParquetIOManager(warehouse=wh),
         "progress": Progress(enabled=progress),
     }
 

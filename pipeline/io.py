@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from dagster import ConfigurableIOManager, InputContext, OutputContext
+from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
 PART = "part-0.parquet"
 
@@ -35,13 +35,27 @@ def write_atomic(df: pl.DataFrame, path: Path) -> Path:
     return path
 
 
-class ParquetIOManager(ConfigurableIOManager):
-    """Stores each asset (a polars DataFrame) as <root>/<asset name>/part-0.parquet."""
+class Warehouse(ConfigurableResource):
+    """The warehouse folder: one folder per dataset."""
 
     root: str
 
+    def path(self, name: str) -> Path:
+        return dataset_path(self.root, name)
+
+    def read(self, name: str) -> pl.DataFrame | None:
+        """A dataset as last written, or None when it has never been written."""
+        p = self.path(name)
+        return pl.read_parquet(p) if p.exists() else None
+
+
+class ParquetIOManager(ConfigurableIOManager):
+    """Stores each asset (a polars DataFrame) as <root>/<asset name>/part-0.parquet."""
+
+    warehouse: Warehouse
+
     def _path(self, context: OutputContext | InputContext) -> Path:
-        return dataset_path(self.root, context.asset_key.path[-1])
+        return self.warehouse.path(context.asset_key.path[-1])
 
     def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
         path = write_atomic(obj, self._path(context))
