@@ -9,6 +9,7 @@ from assets.meta import frame_metadata
 from nianbao.batch import Parsed
 from nianbao.incremental import parse_incremental
 from pipeline.io import Warehouse
+from pipeline.partitions import YEARS, keys_of
 from pipeline.resources import Progress, RawReports
 
 
@@ -42,9 +43,15 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
         close()
     if parsed.n_inputs != raw_inventory.height:
         raise RuntimeError(f"{raw_inventory.height} files inventoried but {parsed.n_inputs} parsed or failed")
+    years = keys_of(parsed.reports["year"])
+    new = [k for k in years if not context.instance.has_dynamic_partition(YEARS.name, k)]
+    if new:
+        context.instance.add_dynamic_partitions(YEARS.name, new)
     context.log.info(f"parsed {counts['parsed']} files, reused {counts['reused']}; "
-                     f"{parsed.reports.height} reports, {parsed.failures.height} failures")
-    yield Output(parsed.reports, "parsed_reports", metadata={**frame_metadata(parsed.reports), **counts})
+                     f"{parsed.reports.height} reports, {parsed.failures.height} failures; years {years}")
+    changed_years = ",".join(counts.pop("years"))
+    yield Output(parsed.reports, "parsed_reports", metadata={
+        **frame_metadata(parsed.reports), **counts, "years": ",".join(years), "years_changed": changed_years})
     yield Output(parsed.cells, "parsed_cells", metadata={
         **frame_metadata(parsed.cells),
         "by_status": {k: int(v) for k, v in parsed.cells.group_by("status").len().sort("status").iter_rows()},

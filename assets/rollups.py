@@ -11,6 +11,7 @@ from dagster import AssetIn, Output, asset
 from assets.meta import frame_metadata
 from assets.validate import quarantined
 from nianbao.frames import DECIMAL, template_cells
+from pipeline.partitions import YEARS
 
 PROVINCE_KEY = ["year", "province", "template"]
 NATIONAL_KEY = ["year", "template"]
@@ -51,7 +52,7 @@ _INS = {"reports": AssetIn(), "active_disclosure": AssetIn(), "applications": As
         "review_litigation": AssetIn(), "parsed_reports": AssetIn(), "violations": AssetIn()}
 
 
-@asset(group_name="rollups", ins=_INS, compute_kind="polars")
+@asset(group_name="rollups", ins=_INS, compute_kind="polars", partitions_def=YEARS)
 def rollup_province(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
     """Per (year, province, template): the sum of every cell over validated reports, the number of reports
     behind each figure, how many printed it blank, and how many reports were quarantined."""
@@ -60,7 +61,7 @@ def rollup_province(reports, active_disclosure, applications, review_litigation,
     return Output(df, metadata=frame_metadata(df))
 
 
-@asset(group_name="rollups", ins=_INS, compute_kind="polars")
+@asset(group_name="rollups", ins=_INS, compute_kind="polars", partitions_def=YEARS)
 def rollup_national(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
     """Per (year, template): the national sum of every cell over validated reports, with report counts."""
     df = rollup(long_cells(active_disclosure, applications, review_litigation), reports, parsed_reports,

@@ -6,12 +6,14 @@ from dagster import AssetIn, AssetOut, MetadataValue, Output, asset, multi_asset
 from assets.meta import frame_metadata, markdown_table
 from contracts.validate import validate
 from nianbao import frames as F
+from pipeline.partitions import YEARS
 
 
-@asset(group_name="validate", compute_kind="pandera")
+@asset(group_name="validate", compute_kind="pandera", partitions_def=YEARS)
 def violations(parsed_reports: pl.DataFrame, parsed_cells: pl.DataFrame) -> Output[pl.DataFrame]:
     """Every rule a report breaks (the quarantine list): report, rule, severity, table, row, column,
-    expected, actual, message. A report with any error is quarantined; warnings keep it in."""
+    expected, actual, message. A report with any error is quarantined; warnings keep it in.
+    One partition per reporting year; the contracts run over all of that year's reports at once."""
     v = validate(parsed_reports, parsed_cells).violations
     errors = v.filter(pl.col("severity") == "error")
     return Output(v, metadata={
@@ -36,6 +38,7 @@ def _keep(df: pl.DataFrame, ids: pl.Series, reports: pl.DataFrame) -> pl.DataFra
 
 @multi_asset(
     group_name="datasets",
+    partitions_def=YEARS,
     ins={"parsed_reports": AssetIn(), "parsed_cells": AssetIn(), "violations": AssetIn()},
     outs={
         "reports": AssetOut(description="Validated reports: source file, title, body, year, template, region, "

@@ -32,7 +32,7 @@ def _value_ok() -> pl.Expr:
 def complete(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
     """The cells frame with a `missing` row for every cell the report's template expects but nobody wrote
     down, so that `structure.tables_present` does not depend on each parser listing what it did not find."""
-    expected = reports.select("report_id", "template").join(template_cells(), on="template").drop("template")
+    expected = reports.select("report_id", "year", "template").join(template_cells(), on="template").drop("template")
     absent = expected.join(cells.select("report_id", "table", "row", "column"),
                            on=["report_id", "table", "row", "column"], how="anti")
     if not absent.height:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -82,6 +83,8 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
     """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order."""
     items = sorted(items, key=lambda x: x[1])
     workers = workers or os.cpu_count() or 1
+    if multiprocessing.current_process().daemon:  # e.g. a Celery prefork worker's child: it cannot start a pool
+        workers = 1
     parts: list[Parsed] = []
     if workers == 1 or len(items) <= batch_size:
         for chunk in _chunks(items, batch_size):

@@ -26,7 +26,7 @@ REPORT_SCHEMA = {
     "county": pl.String, "notes": pl.List(pl.String), "parser": pl.String,
 }
 CELL_SCHEMA = {
-    "report_id": pl.String, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
+    "report_id": pl.String, "year": pl.Int32, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
     "line": pl.Int32, "status": pl.String, "value": DECIMAL, "value_int": pl.Int64, "note": pl.String,
 }
 FAILURE_SCHEMA = {"report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String,
@@ -67,7 +67,7 @@ def cell_columns(rep: ParsedReport, report_id: str) -> dict[str, list]:
     """The report's cells as columns (lists), ready to be concatenated into the `cells` frame."""
     cs = rep.cells
     return {
-        "report_id": [report_id] * len(cs), "table": [c.table for c in cs], "row": [c.row for c in cs],
+        "report_id": [report_id] * len(cs), "year": [rep.year] * len(cs), "table": [c.table for c in cs], "row": [c.row for c in cs],
         "column": [c.column for c in cs], "raw": [c.raw for c in cs], "line": [c.line for c in cs],
         "status": [c.status for c in cs], "value": [c.value for c in cs],
         "value_int": [_int_or_none(c.value) for c in cs], "note": [c.note for c in cs],

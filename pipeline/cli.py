@@ -81,44 +81,41 @@ def dagster_home() -> Path:
 
 
 def cmd_run(a) -> int:
-    """Materialise every asset in-process and print a summary."""
+    """Materialise every asset in-process (every year partition) and print a summary."""
     home = dagster_home()
-    from dagster import DagsterInstance, materialize
+    from dagster import DagsterInstance
     from rich.console import Console
 
-    from pipeline.definitions import ASSETS, CHECKS, resources
-    from pipeline.io import dataset_path
+    from pipeline.definitions import resources
     from pipeline.resources import raw_default, warehouse_default
+    from pipeline.runner import materialize_all
 
     raw = str(Path(a.raw or raw_default()).resolve())
     out = str(Path(a.out or warehouse_default()).resolve())
     console = Console(stderr=True)
     console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
     t0 = time.perf_counter()
-    result = materialize(
-        [*ASSETS, *CHECKS], resources=resources(raw, out, progress=True, workers=a.workers),
-        instance=DagsterInstance.get(),
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        raise_on_error=False,
-    )
+    s = materialize_all(resources(raw, out, progress=True, workers=a.workers), DagsterInstance.get(),
+                        on_partition=lambda k: console.print(f"year {k}: validate, publish, roll up"))
     wall = time.perf_counter() - t0
-    if not result.success:
+    if not s.success:
         console.print("[bold red]run failed[/]; see the Dagster UI (make ui) for the step that failed")
         return 2
-    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
-    cons = checks[("reports", "conservation")].metadata
-    n = {k: cons[k].value for k in ("inputs", "validated", "quarantined", "failed")}
+    n = s.counts
     console.print(f"\n[bold]{n['inputs']} files in: {n['validated']} validated, {n['quarantined']} quarantined, "
-                  f"{n['failed']} failed[/] ({wall:.1f} s, run {result.run_id[:8]})")
-    for (asset, name), e in sorted(checks.items()):
-        mark = "[green]passed[/]" if e.passed else "[yellow]warn[/]" if e.severity.value == "WARN" else "[red]FAILED[/]"
-        console.print(f"  check {asset}:{name} {mark}")
-    print("Parquet outputs:")
+                  f"{n['failed']} failed[/] ({wall:.1f} s; parsed {s.parse['parsed']}, reused {s.parse['reused']}; "
+                  f"years {', '.join(s.years) or 'none'})")
+    failing = [(asset, name, key, e) for asset, name, key, e in s.checks if not e.passed]
+    console.print(f"  {len(s.checks)} check evaluations, {len(failing)} not passed")
+    for asset, name, key, e in failing:
+        kind = "[yellow]warn[/]" if e.severity.value == "WARN" else "[red]FAILED[/]"
+        console.print(f"  check {asset}:{name}{f' [{key}]' if key else ''} {kind}")
+    print("Parquet outputs (one folder per dataset; year=YYYY sub-folders):")
     for asset in ("reports", "active_disclosure", "applications", "review_litigation", "violations",
                   "parse_failures", "rollup_province", "rollup_national"):
-        print(f"  {asset:18} {dataset_path(out, asset)}")
+        print(f"  {asset:18} {Path(out) / asset}")
     print(f"read them with: polars.scan_parquet('{out}/<dataset>/**/*.parquet')")
-    return 0 if all(e.passed or e.severity.value == "WARN" for e in checks.values()) else 1
+    return 0 if all(e.passed or e.severity.value == "WARN" for *_, e in s.checks) else 1
 
 
 def cmd_template(a) -> int:

@@ -9,7 +9,9 @@ from pipeline.resources import Progress, RawReports, raw_default, warehouse_defa
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,
           rollups.rollup_province, rollups.rollup_national]
-CHECKS = [*checks.contract_checks, *checks.published_checks, checks.conservation]
+CHECKS = [*checks.contract_checks, *checks.published_checks, checks.parse_conservation, checks.conservation]
+UNPARTITIONED = [inventory.raw_inventory, parse.parse_reports]
+PARTITIONED = [validate.violations, validate.validated_datasets, rollups.rollup_province, rollups.rollup_national]
 
 
 def resources(raw: str | None = None, warehouse: str | None = None, progress: bool = False, workers: int = 0) -> dict:

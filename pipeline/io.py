@@ -50,16 +50,36 @@ class Warehouse(ConfigurableResource):
 
 
 class ParquetIOManager(ConfigurableIOManager):
-    """Stores each asset (a polars DataFrame) as <root>/<asset name>/part-0.parquet."""
+    """Stores each asset (a polars DataFrame) in the warehouse.
+
+    Unpartitioned: <root>/<asset>/part-0.parquet. Partitioned by year: <root>/<asset>/year=<Y>/part-0.parquet
+    (hive layout, so `scan_parquet("<root>/<asset>/**/*.parquet")` reads every year). An unpartitioned
+    input read by a year partition is filtered to that year on its `year` column, reading only the row
+    groups of that year (the parse outputs are sorted by year).
+    """
 
     warehouse: Warehouse
 
-    def _path(self, context: OutputContext | InputContext) -> Path:
-        return self.warehouse.path(context.asset_key.path[-1])
+    def _path(self, name: str, key: str | None) -> Path:
+        from pipeline.partitions import folder
+
+        base = Path(self.warehouse.root) / name
+        return base / folder(key) / PART if key is not None else base / PART
 
     def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
-        path = write_atomic(obj, self._path(context))
+        key = context.partition_key if context.has_partition_key else None
+        path = write_atomic(obj, self._path(context.asset_key.path[-1], key))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> pl.DataFrame:
-        return pl.read_parquet(self._path(context))
+        from pipeline.partitions import year_filter
+
+        name = context.asset_key.path[-1]
+        if context.has_asset_partitions:
+            return pl.read_parquet(self._path(name, context.asset_partition_key))
+        path = self._path(name, None)
+        if context.has_partition_key:  # a year partition reading an unpartitioned dataset
+            lf = pl.scan_parquet(path)
+            if "year" in lf.collect_schema().names():
+                return lf.filter(year_filter(context.partition_key)).collect()
+        return pl.read_parquet(path)

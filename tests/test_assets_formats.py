@@ -5,10 +5,10 @@ import shutil
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, materialize
 
 from conftest import DATA, SEEDS
-from pipeline.definitions import ASSETS, CHECKS, resources
+from pipeline.definitions import resources
+from pipeline.runner import materialize_all
 from test_parser_docx import _truth, build_docx
 from test_parser_pdf import build_pdf
 
@@ -25,10 +25,9 @@ def warehouse(tmp_path_factory):
     (raw / "sub").mkdir()
     (raw / "sub" / "gbk.txt").write_bytes(SEEDS[3].read_text(encoding="utf-8").encode("gb18030"))
     wh = tmp_path_factory.mktemp("wh")
-    res = materialize([*ASSETS, *CHECKS], resources=resources(str(raw), str(wh), workers=2),
-                      instance=DagsterInstance.ephemeral())
-    assert res.success
-    assert all(c.passed for c in res.get_asset_check_evaluations() if c.check_name == "conservation")
+    s = materialize_all(resources(str(raw), str(wh), workers=2))
+    assert s.success
+    assert all(e.passed for _, name, _, e in s.checks if name.endswith("conservation"))
     return wh
 
 

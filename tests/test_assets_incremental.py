@@ -4,19 +4,16 @@ from __future__ import annotations
 import hashlib
 import shutil
 
-from dagster import AssetKey, DagsterInstance, materialize
 
 from conftest import DATA, SEEDS
-from pipeline.definitions import ASSETS, CHECKS, resources
+from pipeline.definitions import resources
+from pipeline.runner import materialize_all
 
 
 def run(raw, wh):
-    res = materialize([*ASSETS, *CHECKS], resources=resources(str(raw), str(wh), workers=1),
-                      instance=DagsterInstance.ephemeral())
-    assert res.success
-    mat = next(m for m in res.get_asset_materialization_events()
-               if m.asset_key == AssetKey("parsed_reports")).materialization
-    return {k: mat.metadata[k].value for k in ("parsed", "reused", "dropped")}
+    s = materialize_all(resources(str(raw), str(wh), workers=1))
+    assert s.success
+    return {k: s.parse[k] for k in ("parsed", "reused", "dropped")}
 
 
 def digests(wh):

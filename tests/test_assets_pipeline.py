@@ -7,20 +7,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dagster import DagsterInstance, materialize
 
 from conftest import DATA, SEEDS
-from pipeline.definitions import ASSETS, CHECKS, defs, resources
+from pipeline.definitions import CHECKS, defs, resources
+from pipeline.runner import materialize_all
 
 DATASETS = ("raw_inventory", "parsed_reports", "parsed_cells", "parse_failures", "violations", "reports",
             "active_disclosure", "applications", "review_litigation", "rollup_province", "rollup_national")
 
 
 def run(raw: Path, warehouse: Path):
-    result = materialize([*ASSETS, *CHECKS], resources=resources(str(raw), str(warehouse), workers=1),
-                         instance=DagsterInstance.ephemeral(), raise_on_error=True)
-    assert result.success
-    return result, {c.check_name + "@" + c.asset_key.to_user_string(): c for c in result.get_asset_check_evaluations()}
+    s = materialize_all(resources(str(raw), str(warehouse), workers=1))
+    assert s.success
+    return s, {f"{name}@{asset}" + (f"[{key}]" if key else ""): e for asset, name, key, e in s.checks}
 
 
 def digests(warehouse: Path) -> dict[str, str]:
@@ -46,13 +45,14 @@ def test_definitions_load_with_every_asset_and_check():
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert set(DATASETS) <= keys
-    assert len(CHECKS) == 7
+    assert len(CHECKS) == 8
 
 
 def test_every_dataset_is_written_and_readable(sample_run):
     _, wh, _, _ = sample_run
     for name in DATASETS:
-        assert (wh / name / "part-0.parquet").exists(), name
+        assert list((wh / name).rglob("part-0.parquet")), name
+    assert (wh / "reports" / "year=2023" / "part-0.parquet").exists()
     assert read(wh, "reports").height == 5
     assert read(wh, "applications").height == 5 * 25
     assert read(wh, "review_litigation").height == 5 * 3
@@ -84,13 +84,11 @@ def test_values_match_truth(sample_run):
 
 
 def test_conservation_and_checks(sample_run):
-    _, _, _, checks = sample_run
-    cons = checks["conservation@reports"]
-    assert cons.passed
-    assert {k: cons.metadata[k].value for k in ("inputs", "validated", "quarantined", "failed")} == {
-        "inputs": 5, "validated": 5, "quarantined": 0, "failed": 0}
+    _, _, summary, checks = sample_run
+    assert checks["conservation@reports[2023]"].passed and checks["parse_conservation@parsed_reports"].passed
+    assert summary.counts == {"inputs": 5, "validated": 5, "quarantined": 0, "failed": 0}
     assert all(c.passed for c in checks.values())
-    assert checks["applications_rules@violations"].metadata["reports_checked"].value == 5
+    assert checks["applications_rules@violations[2023]"].metadata["reports_checked"].value == 5
 
 
 def test_rollups_sum_the_reports(sample_run):
@@ -125,12 +123,10 @@ def test_bad_files_fail_quarantine_and_conservation_holds(tmp_path):
                                                          "一、本年新收政府信息公开申请数量\t\t19")
     (raw / "broken.txt").write_text(broken, encoding="utf-8")
     shutil.copy(DATA / "devset" / "raw" / "003.md", raw / "003.md")
-    _, checks = run(raw, tmp_path / "wh")
-    cons = checks["conservation@reports"].metadata
-    assert {k: cons[k].value for k in ("inputs", "validated", "quarantined", "failed")} == {
-        "inputs": 6, "validated": 3, "quarantined": 1, "failed": 2}
-    assert checks["conservation@reports"].passed
-    assert not checks["applications_rules@violations"].passed  # a WARN: the run stays green
+    summary, checks = run(raw, tmp_path / "wh")
+    assert summary.counts == {"inputs": 6, "validated": 3, "quarantined": 1, "failed": 2}
+    assert all(e.passed for k, e in checks.items() if "conservation" in k)
+    assert not checks["applications_rules@violations[2023]"].passed  # a WARN: the run stays green
     failures = read(tmp_path / "wh", "parse_failures").sort("source")
     assert failures["source"].to_list() == ["empty.txt", "noise.txt"]
     assert failures["error"].to_list()[0] == "empty file"

@@ -76,7 +76,8 @@ def test_run_on_a_folder(tmp_path):
     r = nianbao("run", "--raw", raw, "--out", tmp_path / "wh", "--workers", "1", env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "3 files in: 3 validated, 0 quarantined, 0 failed" in r.stderr
-    assert str(tmp_path / "wh" / "applications" / "part-0.parquet") in r.stdout
+    assert str(tmp_path / "wh" / "applications") in r.stdout
+    assert (tmp_path / "wh" / "applications" / "year=2023" / "part-0.parquet").exists()
     assert (tmp_path / "home" / "dagster.yaml").exists()
 
 
