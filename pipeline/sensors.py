@@ -1,0 +1,52 @@
+"""Sensors: new or changed raw files → a parse run; a parse that touched some years → those years' runs."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
+                     SkipReason, asset_sensor, define_asset_job, sensor)
+
+from pipeline.partitions import YEARS
+from pipeline.resources import RawReports
+
+PARSE_JOB = define_asset_job("parse_job", selection=AssetSelection.groups("ingest", "parse"),
+                             description="Inventory the raw folder and parse what is new or changed.")
+YEAR_JOB = define_asset_job("year_job", selection=AssetSelection.groups("validate", "datasets", "rollups"),
+                            partitions_def=YEARS,
+                            description="Validate, publish and roll up one reporting year.")
+
+
+def listing_digest(root: str) -> tuple[str, int]:
+    """A digest of the raw folder's (path, size, mtime) listing, and the number of files: cheap, no reading."""
+    h, n = hashlib.sha256(), 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            st = os.stat(os.path.join(dirpath, name))
+            h.update(f"{os.path.relpath(os.path.join(dirpath, name), root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            n += 1
+    return h.hexdigest(), n
+
+
+@sensor(job=PARSE_JOB, minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED)
+def raw_files_sensor(context: SensorEvaluationContext, raw: RawReports):
+    """Requests a parse run when files are added to, changed in or removed from the raw folder."""
+    digest, n = listing_digest(raw.root)
+    if digest == context.cursor:
+        return SkipReason(f"{n} raw files, unchanged")
+    context.update_cursor(digest)
+    return RunRequest(run_key=digest, tags={"nianbao/raw_files": str(n)})
+
+
+@asset_sensor(asset_key=AssetKey("parsed_reports"), job=YEAR_JOB, default_status=DefaultSensorStatus.STOPPED)
+def changed_years_sensor(context: SensorEvaluationContext, asset_event):
+    """After a parse, requests a run of each year partition whose reports were added, changed or removed."""
+    mat = asset_event.dagster_event.event_specific_data.materialization
+    changed = mat.metadata.get("years_changed")
+    keys = [k for k in (changed.value if changed else "").split(",") if k]
+    if not keys:
+        return SkipReason("the parse changed no year")
+    return [RunRequest(run_key=f"{asset_event.run_id}:{k}", partition_key=k) for k in keys]
