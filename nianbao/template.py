@@ -221,6 +221,17 @@ def compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=None)
+def literals(pattern: str) -> tuple[str, ...]:
+    """Plain CJK runs of which every match of `pattern` contains at least one: a cheap test before the regex.
+
+    Empty when the pattern has alternatives or optional parts that make that unsafe."""
+    if "|" in pattern or "?" in pattern.replace("(?<", "").replace("(?:", ""):
+        return ()
+    runs = re.findall(r"[\u4e00-\u9fff]{2,}", re.sub(r"\(\?<!?[^)]*\)", "", pattern))
+    return (max(runs, key=len),) if runs else ()
+
+
 def group_items(tpl: Template, group: str) -> tuple[str, ...]:
     """The item rows of a subtotal group, in template order."""
     return tuple(r.code for r in tpl.application_rows if r.group == group and not r.subtotal)

@@ -78,6 +78,9 @@ def match_row(label: str, rows: tuple[T.Row, ...], start: int) -> int | None:
     """Index (≥ start) of the row whose label pattern matches latest in `label` (ties: template order)."""
     best, best_end = None, -1
     for i in range(start, len(rows)):
+        keys = T.literals(rows[i].pattern)
+        if keys and keys[0] not in label:
+            continue
         pattern = T.compiled(rows[i].pattern)
         if rows[i].pattern.endswith("$"):  # anchored at the end: one search says all
             end = len(label) if pattern.search(label) else -1
