@@ -1,0 +1,97 @@
+"""The error rules as a Great Expectations suite, on the same frames the pandera models check.
+
+GX has no polars engine and no group-wise sum expectation, so the frames are derived first (with the
+same expressions the pandera models use: one column per identity, the difference of its two sides)
+and handed to GX as pandas; each identity column is then expected to be 0 (nulls, i.e. unknown cells,
+are not judged, as in pandera). Used for the Data Docs and to compare GX with pandera on speed and on
+which reports fail. GX is imported lazily (it takes seconds) and its progress bars are off.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from contracts import applications as A
+from contracts import cells as C
+from contracts import review_litigation as R
+from nianbao import frames as F
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame handed to GX: its rows, the columns that must be 0 or true, and the rule of each."""
+
+    name: str
+    data: pl.DataFrame
+    zero: dict[str, str]  # column → rule id: the column must be 0
+    true: dict[str, str]  # column → rule id: the column must be true
+
+
+def frames(reports: pl.DataFrame, cells: pl.DataFrame) -> list[Frame]:
+    """The derived frames, from the same template identities as the pandera models."""
+    cells = C.complete(reports, cells)
+    apps = F.applications(cells, arith=True)
+    rows = apps.select("report_id", "row", **{
+        A.ROW_TOTAL: pl.col("total") - A.ROW_TOTAL_EXPECTED,
+        A.SUBTOTALS: pl.col("org_subtotal") - A.ORG_SUBTOTAL_EXPECTED,
+    })
+    ident = A.identity_frame(apps, reports)
+    diff_cols = [c for c in ident.columns if "|" in c and "#" not in c]
+    rl = F.review_litigation(cells, arith=True)
+    review = rl.select("report_id", "group", **{R.GROUP_TOTAL: pl.col("total") - R.EXPECTED})
+    cell_rules = cells.select("report_id", "table", "row", "column", **{
+        C.NON_NEGATIVE: C._value_ok(), C.PRESENT: ~pl.col("status").is_in([C.MISSING, C.AMBIGUOUS])})
+    return [
+        Frame("application_rows", rows, {A.ROW_TOTAL: A.ROW_TOTAL, A.SUBTOTALS: A.SUBTOTALS}, {}),
+        Frame("application_identities", ident.select("report_id", *diff_cols),
+              {c: c.split("|")[0] for c in diff_cols}, {}),
+        Frame("review_litigation", review, {R.GROUP_TOTAL: R.GROUP_TOTAL}, {}),
+        Frame("cells", cell_rules, {}, {C.NON_NEGATIVE: C.NON_NEGATIVE, C.PRESENT: C.PRESENT}),
+    ]
+
+
+def _context(docs_dir: Path | None):
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    if docs_dir is None:
+        ctx = gx.get_context(mode="ephemeral")
+    else:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx = gx.get_context(mode="file", project_root_dir=str(docs_dir))
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return gx, ctx
+
+
+def run(reports: pl.DataFrame, cells: pl.DataFrame, docs_dir: Path | None = None) -> dict[str, set[str]]:
+    """Run the suite; rule id → ids of the reports failing it. With `docs_dir`, also build Data Docs there."""
+    gx, ctx = _context(docs_dir)
+    source = ctx.data_sources.add_or_update_pandas("nianbao")
+    failing: dict[str, set[str]] = {}
+    for fr in frames(reports, cells):
+        asset = source.add_dataframe_asset(fr.name)
+        batch = asset.add_batch_definition_whole_dataframe("all")
+        suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"nianbao.{fr.name}"))
+        for col in fr.zero:
+            suite.add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(
+                column=col, min_value=0, max_value=0, meta={"rule": fr.zero[col]}))
+        for col in fr.true:
+            suite.add_expectation(gx.expectations.ExpectColumnValuesToBeInSet(
+                column=col, value_set=[True], meta={"rule": fr.true[col]}))
+        vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=fr.name, data=batch, suite=suite))
+        result = vd.run(batch_parameters={"dataframe": fr.data.to_pandas()},
+                        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["report_id"]})
+        for er in result.results:
+            if er.success:
+                continue
+            rule = er.expectation_config.meta["rule"]
+            ids = {row["report_id"] for row in er.result.get("unexpected_index_list") or []}
+            failing.setdefault(rule, set()).update(ids)
+    if docs_dir is not None:
+        ctx.build_data_docs()
+    return failing
