@@ -1,17 +1,26 @@
-"""`make bench`: figures, never assertions. Parse throughput per format, contract validation, load time.
+"""`make bench`: figures, never assertions. Writes benchmarks/results.json and prints one table.
 
-Writes benchmarks/results.json and prints a table. Each format's corpus is built from the bundled
-fixtures (the seeds and the devset; DOCX and PDF generated from the seed truths as in the tests), so
-the figures are measured on the same reports in every format. Throughput is per core: one process.
+Every figure comes from this run, on corpora generated here by `nianbao synth` (deterministic):
+- parse_per_core / floor_per_core: one process, files already in memory, per format; the floor is just
+  decoding the text (or the format library's own read, for DOCX and PDF);
+- validate_s: the error rules over the same frames (the 100,000-report parse) three ways: the vectorised
+  pandera-polars contracts, a per-report Python loop, and Great Expectations;
+- e2e: `nianbao run` wall time and peak RSS of its process tree at 10,000 and 100,000 txt/html reports;
+- incremental_ratio: a second run after adding 1% new files and changing 1% of the existing ones;
+- accuracy: on the 10,000 corpus, truth cells read exactly, injected faults detected, false alarms.
+Set NIANBAO_BENCH_SIZES=1000,10000 (say) for a quicker, smaller run.
 """
 from __future__ import annotations
 
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -19,106 +28,228 @@ from pathlib import Path
 import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from contracts.validate import validate  # noqa: E402
-from nianbao.batch import parse_many  # noqa: E402
 from nianbao.decode import decode  # noqa: E402
 from nianbao.formats import detect  # noqa: E402
 from nianbao.parsers import parse_bytes, to_text  # noqa: E402
 
-DATA = REPO / "tests" / "data"
+EXE = [sys.executable, "-m", "pipeline.cli"]
+SIZES = [int(x) for x in os.environ.get("NIANBAO_BENCH_SIZES", "10000,100000").split(",")]
 
 
-def median_time(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def corpora() -> dict[str, list[bytes]]:
-    """Reports per format, as bytes in memory (reading from disk is not what is measured)."""
-    seeds = sorted((DATA / "seeds").glob("*.txt"))
-    out = {
-        "txt": [p.read_bytes() for p in seeds],
-        "md": [(DATA / "devset" / "raw" / "003.md").read_bytes()],
-        "glued": [(DATA / "devset" / "raw" / n).read_bytes() for n in ("006.txt", "012.txt")],
-    }
-    from render import render_html
-    from test_parser_docx import _truth, build_docx
-
-    truths = [_truth(p) for p in seeds]
-    out["html"] = [(DATA / "devset" / "raw" / "002.html").read_bytes()] + [
-        render_html(t["title"], t, "2021").encode() for t in truths]
-    out["docx"] = [build_docx(t) for t in truths]
-    try:
-        from test_parser_pdf import build_pdf
-
-        out["pdf"] = [build_pdf(t) for t in truths]
-    except ImportError:  # reportlab missing: no PDF figure
-        pass
+def synth(out: Path, count: int, formats: str, seed: int = 1) -> Path:
+    subprocess.run([*EXE, "synth", "--count", str(count), "--out", str(out), "--seed", str(seed),
+                    "--formats", formats], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return out
 
 
-def throughput(docs: list[bytes], fn, target_s: float = 1.0) -> float:
-    """Documents per second of fn over the corpus, repeated to run about target_s."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                parents[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{d}/statm") as f:
+                rss[int(d)] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue
+    family, frontier = {pid}, [pid]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parents.items() if pp == p and c not in family]
+        family.update(kids)
+        frontier += kids
+    return sum(rss.get(p, 0) for p in family) / 1e6
+
+
+def timed_run(raw: Path, wh: Path, home: Path) -> dict:
+    """`nianbao run` as a subprocess: wall seconds and the peak RSS of its process tree."""
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    t = time.perf_counter()
+    proc = subprocess.Popen([*EXE, "run", "--raw", str(raw), "--out", str(wh)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0.0]
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+            time.sleep(0.25)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    _, err = proc.communicate()
+    th.join()
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        raise RuntimeError(f"nianbao run failed ({proc.returncode}):\n{err[-3000:]}")
+    return {"wall_s": round(wall, 1), "peak_rss_mb": round(peak[0])}
+
+
+def throughput(docs: list[bytes], fn, target_s: float = 2.0) -> float:
+    """Documents per second of fn over the corpus (median of three timed rounds of about target_s/3)."""
     fn(docs[0])
     t = time.perf_counter()
     for d in docs:
         fn(d)
     once = max(time.perf_counter() - t, 1e-6)
-    rounds = max(1, int(target_s / once))
-    t = median_time(lambda: [fn(d) for _ in range(rounds) for d in docs])
-    return rounds * len(docs) / t
+    rounds = max(1, int(target_s / 3 / once))
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(rounds):
+            for d in docs:
+                fn(d)
+        times.append(time.perf_counter() - t)
+    return rounds * len(docs) / statistics.median(times)
 
 
-def floor(fmt: str):
-    """Just getting at the text: decoding, or the format library's own read, with no table logic."""
-    def f(data: bytes):
-        kind = detect(data)
-        if kind in ("text", "markdown"):
-            return decode(data)
-        if kind == "html":
-            from selectolax.lexbor import LexborHTMLParser
+def floor(data: bytes):
+    kind = detect(data)
+    if kind in ("text", "markdown"):
+        return decode(data)
+    if kind == "html":
+        from selectolax.lexbor import LexborHTMLParser
 
-            return LexborHTMLParser(decode(data)).body.text()
-        return to_text(data, kind)  # DOCX XML walk / pdfium text: the library read is the whole floor
-    return f
+        return LexborHTMLParser(decode(data)).body.text()
+    return to_text(data, kind)  # DOCX XML walk / pdfium text: the library read is the whole floor
+
+
+def per_format(work: Path) -> tuple[dict, dict]:
+    corpus = synth(work / "formats", 600, "txt,md,html,docx,pdf", seed=2)
+    by: dict[str, list[bytes]] = {}
+    for p in sorted((corpus / "raw").rglob("*.*")):
+        by.setdefault(p.suffix.lstrip(".").replace("htm", "html").replace("htmll", "html"), []).append(p.read_bytes())
+    parse, fl = {}, {}
+    for fmt in ("txt", "md", "html", "docx", "pdf"):
+        docs = by.get(fmt, [])[:100]
+        if docs:
+            parse[fmt] = round(throughput(docs, lambda d: parse_bytes(d, "x")), 1)
+            fl[fmt] = round(throughput(docs, floor), 1)
+    return parse, fl
+
+
+def validation(wh: Path) -> dict:
+    import rules_loop
+
+    from contracts import gx
+    from contracts.validate import validate
+
+    reports = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
+    cells = pl.read_parquet(wh / "parsed_cells" / "part-0.parquet")
+    t = time.perf_counter()
+    validate(reports, cells)
+    pandera = time.perf_counter() - t
+    t = time.perf_counter()
+    rules_loop.failing(reports, cells)
+    loop = time.perf_counter() - t
+    t = time.perf_counter()
+    gx.run(reports, cells)
+    gxs = time.perf_counter() - t
+    return {"pandera_polars": round(pandera, 2), "python_loop": round(loop, 2), "great_expectations": round(gxs, 2),
+            "reports": reports.height}
+
+
+def accuracy(corpus: Path, wh: Path) -> dict:
+    """Cells read exactly on reports without faults; faults detected with their rule; false alarms."""
+    reports = pl.scan_parquet(f"{wh}/parsed_reports/**/*.parquet").select("report_id", "path").collect()
+    cells = pl.scan_parquet(f"{wh}/parsed_cells/**/*.parquet").select(
+        "report_id", "table", "row", "column", "status", "value").collect()
+    errors = pl.scan_parquet(f"{wh}/violations/**/*.parquet").filter(pl.col("severity") == "error").collect()
+    failed = set(pl.read_parquet(wh / "parse_failures" / "part-0.parquet")["path"])
+    rule_by_path = errors.join(reports, on="report_id").group_by("path").agg(pl.col("rule").unique())
+    rules = dict(zip(rule_by_path["path"], rule_by_path["rule"].to_list()))
+    got = {}
+    for rid, table, row, col, status, value in cells.iter_rows():
+        got[(rid, table, row, col)] = value if status == "value" else None
+    ids = dict(zip(reports["path"], reports["report_id"]))
+    exact = total = detected = faults = false_alarms = clean = 0
+    for tp in sorted((corpus / "truth").glob("*.json")):
+        t = json.loads(tp.read_text(encoding="utf-8"))
+        path = next((p for p in (f"{t['year']}/{t['source']}", t["source"]) if p in ids or p in failed), None)
+        want = set(t.get("errors") or [])
+        if want:
+            faults += 1
+            detected += bool(want <= set(rules.get(path, [])) or (path in failed and t.get("expect") == "failed"))
+        elif t.get("expect") == "validated":
+            clean += 1
+            false_alarms += bool(rules.get(path))
+        if t.get("faults") or path not in ids:
+            continue
+        rid = ids[path]
+        for table in ("active_disclosure", "applications", "review_litigation"):
+            for row, vals in (t.get(table) or {}).items():
+                pairs = vals.items() if isinstance(vals, dict) else zip(
+                    ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+                     "legal_service_org", "other_org", "total") if table == "applications" else
+                    ("upheld", "corrected", "other", "pending", "total"), vals)
+                for col, v in pairs:
+                    total += 1
+                    g = got.get((rid, table, row, col))
+                    exact += (v is None and g is None) or (v is not None and g is not None
+                                                           and float(str(v).removesuffix("元")) == float(g))
+    return {"cells_exact": round(exact / max(total, 1), 5), "cells": total,
+            "faults_detected": round(detected / max(faults, 1), 4), "faults": faults,
+            "false_alarms": false_alarms, "clean_reports": clean}
 
 
 def main() -> int:
-    results: dict = {"parse_per_core": {}, "floor_per_core": {}}
-    for fmt, docs in corpora().items():
-        results["parse_per_core"][fmt] = round(throughput(docs, lambda d: parse_bytes(d, "x")), 1)
-        results["floor_per_core"][fmt] = round(throughput(docs, floor(fmt)), 1)
-
-    seeds = sorted((DATA / "seeds").glob("*.txt"))
-    items = [(str(p), f"{i:05d}/{p.name}") for i in range(400) for p in seeds]  # 2,000 reports
-    n = len(items)
-    all_cores = median_time(lambda: parse_many(items, workers=os.cpu_count()), repeat=1)
-    parsed = parse_many(items, workers=os.cpu_count())
-    val = median_time(lambda: validate(parsed.reports, parsed.cells))
-    load = median_time(lambda: subprocess.run([sys.executable, "-c", "import pipeline.definitions"], cwd=REPO,
-                                              check=True))
-    results.update({
-        "parse_all_cores_per_s": {"txt": round(n / all_cores, 1), "reports": n},
-        "validate_s": {"pandera_polars": round(val, 3), "reports": n},
-        "code_location_load_s": round(load, 2),
-        "machine": {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "polars": pl.__version__, "date": date.today().isoformat()},
-    })
+    work = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    results: dict = {}
+    try:
+        results["parse_per_core"], results["floor_per_core"] = per_format(work)
+        results["e2e"] = {}
+        for n in SIZES:
+            corpus = synth(work / f"n{n}", n, "txt,html")
+            results["e2e"][str(n)] = timed_run(corpus / "raw", work / f"wh{n}", work / f"home{n}")
+            print(f"e2e {n}: {results['e2e'][str(n)]}", flush=True)
+        big, small = max(SIZES), min(SIZES)
+        results["accuracy"] = accuracy(work / f"n{small}", work / f"wh{small}")
+        results["validate_s"] = validation(work / f"wh{big}")
+        raw = work / f"n{big}" / "raw"
+        files = sorted(p for p in raw.rglob("*") if p.is_file())
+        for p in files[:: 100]:  # change 1%
+            p.write_bytes(p.read_bytes().replace("。".encode(), "；".encode(), 1) + b"\n")
+        extra = synth(work / "extra", max(1, big // 100), "txt,html", seed=99)
+        shutil.copytree(extra / "raw", raw / "added")  # add 1%
+        inc = timed_run(raw, work / f"wh{big}", work / f"home{big}")
+        results["incremental"] = inc
+        results["incremental_ratio"] = round(inc["wall_s"] / results["e2e"][str(big)]["wall_s"], 3)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results["machine"] = {"cores": os.cpu_count(), "cpu": _cpu(), "python": platform.python_version(),
+                          "polars": pl.__version__, "date": date.today().isoformat()}
     (REPO / "benchmarks" / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    print(f"{'format':8} {'parse (reports/s/core)':>24} {'floor (docs/s/core)':>21} {'parse/floor':>12}")
+    print(f"\n{'format':8} {'parse/s/core':>13} {'floor/s/core':>13} {'parse/floor':>12}")
     for fmt, v in results["parse_per_core"].items():
-        fl = results["floor_per_core"][fmt]
-        print(f"{fmt:8} {v:24,.0f} {fl:21,.0f} {v / fl:12.2f}")
-    print(f"\ntext parse on all {os.cpu_count()} cores: {n / all_cores:,.0f} reports/s ({n} reports, incl. pool start-up)")
-    print(f"contracts over {n} reports: {val:.3f} s")
-    print(f"code location import: {load:.2f} s")
+        print(f"{fmt:8} {v:13,.0f} {results['floor_per_core'][fmt]:13,.0f} {v / results['floor_per_core'][fmt]:12.3f}")
+    v = results["validate_s"]
+    print(f"\nvalidation of {v['reports']:,} reports: pandera-polars {v['pandera_polars']} s, Python loop "
+          f"{v['python_loop']} s ({v['python_loop'] / v['pandera_polars']:.1f}×), Great Expectations "
+          f"{v['great_expectations']} s ({v['great_expectations'] / v['pandera_polars']:.1f}×)")
+    for n, e in results["e2e"].items():
+        print(f"nianbao run, {int(n):,} reports: {e['wall_s']} s wall, peak RSS {e['peak_rss_mb']} MB")
+    if len(SIZES) > 1:
+        a, b = results["e2e"][str(min(SIZES))]["wall_s"], results["e2e"][str(max(SIZES))]["wall_s"]
+        print(f"time({max(SIZES):,}) / time({min(SIZES):,}) = {b / a:.1f}")
+    print(f"incremental run (1% new, 1% changed): {results['incremental']['wall_s']} s = "
+          f"{results['incremental_ratio']:.1%} of the full run")
+    print(f"accuracy: {results['accuracy']}")
     return 0
+
+
+def _cpu() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
