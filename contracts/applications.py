@@ -145,7 +145,11 @@ def identity_violations(ident: pl.DataFrame, fc: pl.DataFrame) -> pl.DataFrame:
         side = {BALANCE: ("new_received + carried_over", "total_processed + carried_forward"),
                 OUTCOMES: ("the outcome rows", "total_processed"),
                 SUBTOTALS: (f"the items of {row}", row)}[rule]
-        msg = pl.format(f"column {col}: {side[1]} = {{}} but {side[0]} = {{}}", pl.col("actual"), pl.col("expected"))
-        parts.append(with_rule(sub.with_columns(table=pl.lit("applications"), row=pl.lit(row or None, pl.String),
-                                                column=pl.lit(col), message=msg), rule))
+        # plain Series rather than broadcast literals: polars 2.1 panicked ("i < self.len()") on the latter
+        n = sub.height
+        messages = [f"column {col}: {side[1]} = {a} but {side[0]} = {e}"
+                    for e, a in zip(sub["expected"].to_list(), sub["actual"].to_list())]
+        parts.append(with_rule(sub.with_columns(
+            pl.Series("table", ["applications"] * n, pl.String), pl.Series("row", [row or None] * n, pl.String),
+            pl.Series("column", [col] * n, pl.String), pl.Series("message", messages, pl.String)), rule))
     return pl.concat(parts, how="diagonal") if parts else pl.DataFrame()

@@ -5,7 +5,7 @@ run by dagster-celery's executor (broker and result backend: Redis). `make clust
     python -m pipeline.cluster wait-workers N       wait until N workers answer a ping on the broker
     python -m pipeline.cluster run --raw R --out W  materialise everything through the workers, print a summary
 
-Like `nianbao run` (pipeline/runner.py): one run of the unpartitioned stages (inventory, parse), then one run
+Like `nianbao run` (pipeline/runner.py): one run of `parse_job` (inventory, parse), then one run of `year_job`
 per year partition (validate, publish, roll up); every step of every run is a Celery task. Broker and backend
 come from $NIANBAO_CELERY_BROKER / $NIANBAO_CELERY_BACKEND (default: a Redis on the non-default port 6399, so
 a system Redis does not clash). The instance ($DAGSTER_HOME) must be persistent and shared with the workers:
@@ -17,15 +17,15 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import Definitions
 from dagster_celery import celery_executor
 
-from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED, resources
+from pipeline import definitions as base
 
 BROKER_DEFAULT = "redis://127.0.0.1:6399/0"
-INGEST, PUBLISH = "cluster_ingest", "cluster_publish"
 
 
 def broker_url() -> str:
@@ -36,22 +36,16 @@ def backend_url() -> str:
     return os.environ.get("NIANBAO_CELERY_BACKEND", broker_url())
 
 
-def _keys(assets) -> AssetSelection:
-    return AssetSelection.assets(*[k for a in assets for k in a.keys])  # their checks come with them
-
-
 executor = celery_executor.configured({"broker": broker_url(), "backend": backend_url()}, name="nianbao_celery")
-JOBS = [
-    define_asset_job(INGEST, selection=_keys(UNPARTITIONED), executor_def=executor,
-                     description="Inventory and parse (with their checks), each step a Celery task."),
-    define_asset_job(PUBLISH, selection=_keys(PARTITIONED), executor_def=executor,
-                     description="One year: validate, publish, roll up (with their checks), each step a Celery task."),
-]
+INGEST, PUBLISH = base.PARSE_JOB.name, base.YEAR_JOB.name  # the jobs of pipeline/definitions.py, run on Celery
 
 
 def definitions(raw: str | None = None, warehouse: str | None = None) -> Definitions:
-    """The code location of pipeline/definitions.py plus the Celery jobs (resource defaults as there)."""
-    return Definitions(assets=ASSETS, asset_checks=CHECKS, resources=resources(raw, warehouse), jobs=JOBS)
+    """pipeline/definitions.py's code location (assets, checks, jobs, sensors) with the Celery executor as the
+    default, and its resources for `raw` and `warehouse` (defaults as there)."""
+    d = base.defs
+    return Definitions(assets=base.ASSETS, asset_checks=base.CHECKS, jobs=d.jobs, sensors=d.sensors,
+                       schedules=d.schedules, resources=base.resources(raw, warehouse), executor=executor)
 
 
 defs = definitions()
@@ -89,7 +83,11 @@ def wait_workers(n: int, timeout: float = 90.0) -> list[str]:
 
 def _execute(name: str, raw: str, out: str, partition: str | None, steps: dict, checks: list) -> bool:
     """One run of job `name` through the workers; records which worker ran each step, and the checks."""
+    from celery.exceptions import DuplicateTaskNameWarning
     from dagster import DagsterEventType, DagsterInstance, build_reconstructable_job, execute_job
+
+    # dagster-celery registers its task again for every step it submits; Celery 5.7 warns each time
+    warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
 
     target = build_reconstructable_job("pipeline.cluster", "job",
                                        reconstructable_args=(name,),
