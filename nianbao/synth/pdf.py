@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from nianbao.cells import PLACEHOLDERS
 from nianbao.render import report_blocks, report_grids
 
 FONT = "STSong-Light"
@@ -41,7 +42,8 @@ def _styles():
 
 
 def _looks_like_value(text: str) -> bool:
-    return text == "—" or text.replace(".", "").replace("-", "").isdigit()
+    """A number, signed change or placeholder: sized and right-aligned like a value in tight tables."""
+    return text in PLACEHOLDERS or text.replace(".", "").lstrip("+-").isdigit()
 
 
 def _col_widths(ncols: int, cells, tight: bool) -> list[float]:
