@@ -94,12 +94,13 @@ def identity_frame(apps: pl.DataFrame, templates: pl.DataFrame) -> pl.DataFrame:
 
     `templates` (report_id, template) holds each report to its own template's identities.
     """
-    matrix = (
-        apps.unpivot(index=["report_id", "row"], variable_name="column", value_name="v")
-        .with_columns(key=pl.col("row") + "__" + pl.col("column"))
-        .pivot(on="key", index="report_id", values="v", aggregate_function="first")
-        .join(templates.select("report_id", "template"), on="report_id", how="left", maintain_order="left")
-    )
+    # One slice per row code joined on report_id (a pivot of the unpivoted table is ~10× slower)
+    matrix = apps.select("report_id").unique(maintain_order=True)
+    cols = [c for c in apps.columns if c not in ("report_id", "row")]
+    for row in apps["row"].unique(maintain_order=True).to_list():
+        part = apps.filter(pl.col("row") == row).select("report_id", *[pl.col(c).alias(f"{row}__{c}") for c in cols])
+        matrix = matrix.join(part, on="report_id", how="left", maintain_order="left")
+    matrix = matrix.join(templates.select("report_id", "template"), on="report_id", how="left", maintain_order="left")
     have = set(matrix.columns)
 
     def total(terms: list[str]) -> pl.Expr:
