@@ -74,7 +74,8 @@ def coded_rows(tables: dict, tpl: T.Template, org_subtotal: bool = False, subtot
     review = [(None, ["行政复议", "行政诉讼"]),
               (None, ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"]),
               (None, ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2),
-              ("review_litigation", [_fmt(v, **fmt) for g in T.REVIEW_GROUPS for v in tables["review_litigation"][g.code]])]
+              ("review_litigation", [_fmt(v, **fmt) for g in T.REVIEW_GROUPS
+                                     for v in tables["review_litigation"][g.code]])]
     return {"active_disclosure": active, "applications": apps, "review_litigation": review}
 
 

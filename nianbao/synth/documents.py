@@ -48,6 +48,7 @@ class Page:
 
     title: str
     publisher: str
+    site: str  # the website's name
     date: str  # publication date, YYYY-MM-DD
     url: str
     intro: list[str]
@@ -74,7 +75,8 @@ def make_page(rng: random.Random, body: Body, year: int, template: str, truth: d
     title = make_title(rng, body, year)
     month = rng.randint(1, 3)
     date = f"{year + 1}-{month:02d}-{rng.randint(1, 28 if month != 1 else 31):02d}"
-    url = f"http://www.{body.division.code}.gov.cn/zwgk/zfxxgknb/{year + 1}{month:02d}/t{year + 1}{month:02d}{body.no:06d}.html"
+    stamp = f"{year + 1}{month:02d}"
+    url = f"http://www.{body.division.code}.gov.cn/zwgk/zfxxgknb/{stamp}/t{stamp}{body.no:06d}.html"
     doc_no = "国办公开办函〔2021〕30号" if template == "2021" else "国办公开办函〔2019〕60号"
     intro = [f"根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《中华人民共和国政府信息公开工作年度报告格式》"
              f"（{doc_no}）要求，编制本报告。本报告所列数据统计期限自{year}年1月1日起至{year}年12月31日止。"
@@ -95,7 +97,8 @@ def make_page(rng: random.Random, body: Body, year: int, template: str, truth: d
                 "（五）监督保障", rng.choice(SUPERVISION)]
     fee_yuan = rng.choice((0, 0, 0, 0, 0, 0, 0, 0, 0, 20, 50, 100))
     other = ["本年度未收取信息处理费。" if fee_yuan == 0 else f"本年度共收取信息处理费{fee_yuan}元。", "无其他需要报告的事项。"]
-    return Page(title, body.name, date, url, intro, general, rng.choice(SECTION_4), rng.choices(SECTION_5, (6, 2, 2))[0],
+    section5 = rng.choices(SECTION_5, (6, 2, 2))[0]
+    return Page(title, body.name, body.site, date, url, intro, general, rng.choice(SECTION_4), section5,
                 [rng.choice(PROBLEMS), rng.choice(IMPROVEMENTS)], other)
 
 
@@ -114,7 +117,7 @@ def printed_rows(printed: dict, template: str, style: Style, fault: Fault | None
     for name, rows in coded.items():
         lines = []
         for code, row in rows:
-            if glued is not None and glued[0] == name and code == glued[1]:
+            if glued is not None and glued[0] == name and code == (glued[1] or "review_litigation"):
                 if name == "review_litigation":
                     row = ["".join(_digits(c) for c in row)]
                 else:
@@ -159,7 +162,7 @@ _NAV = ("首页", "政务公开", "政府信息公开指南", "政府信息公�
 def html(page: Page, rows: dict, style: Style, fault: Fault | None, rng: random.Random) -> str:
     """A CMS page: head with CSS and JS, navigation, breadcrumbs, a metadata table, then the article."""
     t = escape(page.title)
-    site = escape(page.publisher) + "门户网站"
+    site = escape(page.site)
     nav = "".join(f"<li><a href='/col/{i}/index.html'>{n}</a></li>" for i, n in enumerate(_NAV))
     out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{t}_{site}</title>",
            "<link rel='stylesheet' href='/css/main.css'><style>.article td{border:1px solid #000;padding:2px}"
@@ -168,7 +171,8 @@ def html(page: Page, rows: dict, style: Style, fault: Fault | None, rng: random.
            "</head><body>", f"<div class='top'><a href='/'>{site}</a></div><ul class='nav'>{nav}</ul>",
            "<div class='crumb'>当前位置：<a href='/'>首页</a> &gt; <a href='/col/1/'>政务公开</a> &gt; 政府信息公开年报</div>",
            "<table class='meta'>",
-           f"<tr><td>索引号：</td><td>{page.url[-18:-5]}/{page.date[:4]}-{page.date[5:7]}</td><td>发布机构：</td><td>{escape(page.publisher)}</td></tr>",
+           f"<tr><td>索引号：</td><td>{page.url[-18:-5]}/{page.date[:4]}-{page.date[5:7]}</td>"
+           f"<td>发布机构：</td><td>{escape(page.publisher)}</td></tr>",
            f"<tr><td>标题：</td><td colspan='3'>{t}</td></tr>",
            f"<tr><td>发布日期：</td><td>{page.date}</td><td>文号：</td><td></td></tr></table>"]
     layout_table = rng.random() < 0.2  # old CMS: the article sits in a layout table

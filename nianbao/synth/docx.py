@@ -110,7 +110,8 @@ def document_xml(blocks: list[tuple[str, str]], grids: dict[str, tuple[int, list
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
             f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>{"".join(parts)}'
             '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/>'
-            '<w:pgMar w:top="1440" w:right="1800" w:bottom="1440" w:left="1800" w:header="851" w:footer="992" w:gutter="0"/>'
+            '<w:pgMar w:top="1440" w:right="1800" w:bottom="1440" w:left="1800" w:header="851" w:footer="992" '
+            'w:gutter="0"/>'
             "</w:sectPr></w:body></w:document>")
 
 

@@ -19,7 +19,7 @@ import os
 import random
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nianbao.render import LAYOUTS, grids_from_rows
@@ -45,6 +45,7 @@ class Options:
     years: tuple[int, ...] = tuple(range(2019, 2026))
     workers: int = 0  # 0: one per core
     gaps: bool = False  # also generate layouts the parser is known to fail on (faults.GAPS)
+    blank_share: float = BLANK_SHARE  # reports that print (some of) their zero cells blank
 
 
 @dataclass
@@ -60,13 +61,16 @@ class Summary:
 def parse_years(spec: str) -> tuple[int, ...]:
     """'2019-2025', '2021,2023' or '2023' → sorted years."""
     years: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = (int(x) for x in part.split("-", 1))
-            years.update(range(min(a, b), max(a, b) + 1))
-        elif part:
-            years.add(int(part))
+    try:
+        for part in spec.split(","):
+            part = part.strip()
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                years.update(range(min(a, b), max(a, b) + 1))
+            elif part:
+                years.add(int(part))
+    except ValueError:
+        years = set()
     if not years or min(years) < 2008 or max(years) > 2100:
         raise ValueError(f"--years {spec!r}: give years such as 2019-2025 or 2021,2023")
     return tuple(sorted(years))
@@ -97,9 +101,7 @@ def _blank_token(rng: random.Random, layout: str, gaps: bool) -> str:
     empty_ok = F.EMPTY_OK + (F.EMPTY_GAP if gaps else ())
     if layout in empty_ok and rng.random() < 0.5:
         return ""
-    if layout == "pdf":
-        return rng.choice(F.PDF_PLACEHOLDERS + ((F.PDF_PLACEHOLDER_GAP,) if gaps else ()))
-    return rng.choice(F.PLACEHOLDERS)
+    return rng.choice(F.PDF_PLACEHOLDERS if layout == "pdf" else F.PLACEHOLDERS)
 
 
 def _encode(text: str, fault: F.Fault | None) -> bytes:
@@ -114,7 +116,7 @@ def _encode(text: str, fault: F.Fault | None) -> bytes:
 
 
 def _render(fmt: str, rng: random.Random, page: D.Page, printed: dict, template: str, style: F.Style,
-            fault: F.Fault | None) -> tuple[bytes, dict]:
+            fault: F.Fault | None, gaps: bool = False) -> tuple[bytes, dict]:
     rows = D.printed_rows(printed, template, style, fault)
     extra: dict = {}
     if fmt in ("txt", "md"):
@@ -128,18 +130,19 @@ def _render(fmt: str, rng: random.Random, page: D.Page, printed: dict, template:
         from nianbao.synth.docx import build_docx
 
         return build_docx(blocks, grids), extra
-    from nianbao.synth.pdf import build_pdf
-
     from reportlab.platypus.doctemplate import LayoutError
+
+    from nianbao.synth.pdf import build_pdf
 
     tight = rng.random() < 0.5
     rules = rng.choices(("GRID", "BOX", ""), (7, 2, 1))[0]
+    pad = F.PDF_TIGHT_PAD_GAP if gaps and rng.random() < 0.5 else F.PDF_TIGHT_PAD
     try:
-        data = build_pdf({}, tight=tight, rules=rules, blocks=blocks, grids=grids)
+        data = build_pdf({}, tight=tight, rules=rules, blocks=blocks, grids=grids, pad=pad if tight else 3)
     except LayoutError:  # a tight table whose merged rows cannot fit one portrait page: print it roomy
         tight = False
         data = build_pdf({}, tight=tight, rules=rules, blocks=blocks, grids=grids)
-    extra.update(tight=tight, rules=rules or "none")
+    extra.update(tight=tight, rules=rules or "none", **({"padding": pad} if tight else {}))
     return data, extra
 
 
@@ -158,10 +161,10 @@ def _body_reports(body: Body, years: list[int], opts: Options) -> list[dict]:
                  "review_litigation": rep.review_litigation}
         printed = F.printed_tables(truth, figures.plus_sign)
         token = _blank_token(rng, style.layout, opts.gaps)
-        if rng.random() < BLANK_SHARE:
+        if rng.random() < opts.blank_share:
             share = 1.0 if rng.random() < 0.5 else 0.3
             if F.blank_zeros(rng, printed, token, share, opts.gaps):
-                style = F.Style(**{**style.__dict__, "blank": token or "empty", "blank_share": share})
+                style = replace(style, blank=token or "empty", blank_share=share)
         fault = None
         if rng.random() < opts.error_rate:
             for _ in range(3):
@@ -170,7 +173,7 @@ def _body_reports(body: Body, years: list[int], opts: Options) -> list[dict]:
                     break
         expect, errors, warnings = F.judge(printed, template, year, style, fault)
         page = D.make_page(rng, body, year, template, truth, rep.narrative)
-        data, extra = _render(fmt, rng, page, printed, template, style, fault)
+        data, extra = _render(fmt, rng, page, printed, template, style, fault, opts.gaps)
         rid = f"{body.no:06d}-{year}"
         name = f"{rid}.{fmt}"
         (out_dir / "raw" / str(year) / name).write_bytes(data)
@@ -211,6 +214,9 @@ def generate(opts: Options) -> Summary:
 
         require_reportlab()
     out = Path(opts.out)
+    if any(any((out / sub).iterdir()) for sub in ("raw", "truth") if (out / sub).is_dir()):
+        raise ValueError(f"--out {out}: already holds a corpus (raw/ or truth/ is not empty), whose files would "
+                         "mix with the new ones; choose a new folder or remove it")
     series = plan(random.Random(f"nianbao-synth/{opts.seed}"), opts.count, list(opts.years))
     for year in sorted({y for _, ys in series for y in ys}):
         (out / "raw" / str(year)).mkdir(parents=True, exist_ok=True)

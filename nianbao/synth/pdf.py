@@ -46,7 +46,7 @@ def _looks_like_value(text: str) -> bool:
     return text in PLACEHOLDERS or text.replace(".", "").lstrip("+-").isdigit()
 
 
-def _col_widths(ncols: int, cells, tight: bool) -> list[float]:
+def _col_widths(ncols: int, cells, tight: bool, pad: float = PAD) -> list[float]:
     """Roomy: fixed, generous widths. Tight: each column as narrow as its numbers (the gap between two
     cells' text is then two paddings, about one em), labels at most 8 characters wide, so that long
     labels and headers wrap inside their cells."""
@@ -55,13 +55,13 @@ def _col_widths(ncols: int, cells, tight: bool) -> list[float]:
     if not tight:
         return {10: [64, 70, 236] + [40] * 7, 15: [44] * 15}.get(ncols, [130] + [110] * (ncols - 1))
     data_rows = {r for r, _, t, _, _ in cells if _looks_like_value(t)}
-    widths = [stringWidth("总计数", FONT, SIZE) + 2 * PAD + 1] * ncols  # at least three characters wide
+    widths = [stringWidth("总计数", FONT, SIZE) + 2 * pad + 1] * ncols  # at least three characters wide
     for r, c, text, rs, cs in cells:
         if cs == 1 and r in data_rows:
             w = stringWidth(text, FONT, SIZE) if _looks_like_value(text) else min(stringWidth(text, FONT, SIZE), 8 * SIZE)
-            widths[c] = max(widths[c], w + 2 * PAD + 1)
+            widths[c] = max(widths[c], w + 2 * pad + 1)
     for r, c, text, rs, cs in cells:  # spanned values must fit their span
-        need = stringWidth(text, FONT, SIZE) + 2 * PAD + 1 - sum(widths[c:c + cs])
+        need = stringWidth(text, FONT, SIZE) + 2 * pad + 1 - sum(widths[c:c + cs])
         if cs > 1 and r in data_rows and need > 0:
             widths[c + cs - 1] += need
     return widths
@@ -79,12 +79,14 @@ def _wrap(text: str, k: int) -> list[str]:
     return lines
 
 
-def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None, grids=None) -> bytes:
+def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None, grids=None,
+              pad: float = PAD) -> bytes:
     """An A4 PDF of the report: narrative paragraphs, tables with spans and "- N -" page footers.
 
     Roomy (landscape, wide columns): table 三 breaks across pages with its header rows repeated.
     Tight (portrait): columns as narrow as the numbers, values right-aligned, headers wrapped in their cells.
-    `rules`: "GRID" (every cell ruled), "BOX" (outer frame only) or "" (no lines).
+    `rules`: "GRID" (every cell ruled), "BOX" (outer frame only) or "" (no lines). `pad`: cell padding (pt)
+    left and right; in tight tables two of them are all that separates two numbers.
     `blocks` (('p', text) / ('table', name) in reading order) and `grids` (name → (ncols, placed cells))
     default to `nianbao.render.report_blocks(truth)` and `report_grids(truth)`.
     The bytes are deterministic: same input, same file (reportlab's invariant mode).
@@ -104,15 +106,15 @@ def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None
             story.append(Paragraph(name, body) if name else Spacer(1, 6))
             continue
         ncols, cells = grids[name]
-        widths = _col_widths(ncols, cells, tight)
+        widths = _col_widths(ncols, cells, tight, pad)
         nrows = max(r + rs for r, _, _, rs, _ in cells)
         data = [[""] * ncols for _ in range(nrows)]
         style = [("FONT", (0, 0), (-1, -1), FONT, SIZE), *([(rules, (0, 0), (-1, -1), 0.5, "black")] if rules else []),
-                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-                 ("RIGHTPADDING", (0, 0), (-1, -1), PAD), ("TOPPADDING", (0, 0), (-1, -1), 2),
+                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), pad),
+                 ("RIGHTPADDING", (0, 0), (-1, -1), pad), ("TOPPADDING", (0, 0), (-1, -1), 2),
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
         for r, c, text, rs, cs in cells:
-            room = sum(widths[c:c + cs]) - 2 * PAD
+            room = sum(widths[c:c + cs]) - 2 * pad
             data[r][c] = text
             if stringWidth(text, FONT, SIZE) > room:  # a header too wide for its column wraps, as in Word
                 data[r][c] = Paragraph("<br/>".join(_wrap(text, max(3, int(room // SIZE)))), small)

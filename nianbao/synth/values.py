@@ -41,21 +41,25 @@ class Profile:
     procurement: float = 0.0  # projects a year (2019 template)
 
 
-PROFILES = {
-    ("county", "government"): Profile(30, 8000, 0.02, 1500, 0.05, 150, 0.2, 0.5, 2000, 12, review=2.0, litigation=1.0, procurement=60),
-    ("county", "department"): Profile(2, 300, 0.5, 60, 0.5, 5, 0.8, 0.25, 50, 0.8, review=0.1, litigation=0.05, procurement=4),
-    ("county", "general_office"): Profile(8, 0, 0.95, 0, 0.95, 0, 0.98, 0.05, 5, 3, review=0.3, litigation=0.1, procurement=3),
-    ("township", "township"): Profile(0.6, 50, 0.8, 10, 0.85, 2, 0.95, 0.05, 5, 0.2, review=0.05, litigation=0.03, procurement=1),
-    ("prefecture", "department"): Profile(5, 2000, 0.45, 300, 0.5, 20, 0.7, 0.3, 300, 2, review=0.4, litigation=0.2, procurement=10),
-    ("prefecture", "government"): Profile(400, 200000, 0.0, 20000, 0.0, 2000, 0.05, 0.8, 50000, 25, regulations=2,
-                                          review=15, litigation=8, procurement=400),
-    ("prefecture", "general_office"): Profile(40, 0, 0.9, 0, 0.9, 0, 0.95, 0.05, 20, 8, review=3, litigation=1, procurement=6),
-    ("province", "government"): Profile(1500, 1000000, 0.0, 100000, 0.0, 10000, 0.0, 0.9, 300000, 40, regulations=8,
-                                        review=40, litigation=20, procurement=800),
-    ("province", "department"): Profile(60, 20000, 0.3, 2000, 0.4, 200, 0.6, 0.3, 3000, 5, review=4, litigation=2, procurement=30),
-    ("prefecture", "special_zone"): Profile(6, 3000, 0.3, 200, 0.4, 20, 0.6, 0.3, 800, 3, review=0.5, litigation=0.3, procurement=20),
-    ("county", "special_zone"): Profile(10, 5000, 0.1, 500, 0.2, 50, 0.4, 0.4, 1500, 5, review=1, litigation=0.5, procurement=30),
+# Per kind of body: applications a year; licensing, penalty and enforcement decisions, each with the chance
+# that the body has none; the share of bodies charging fees and their median (万元); normative documents and
+# regulations issued a year; review and litigation cases a year; procurement projects (2019 template).
+# columns: apps, licensing, p0, penalty, p0, enforcement, p0, fee share, fee, normative, regulations, review,
+# litigation, procurement (the fields of Profile, in order)
+_MEDIANS = {
+    ("county", "government"):         (30, 8000, .02, 1500, .05, 150, .2, .5, 2000, 12, 0, 2, 1, 60),
+    ("county", "department"):         (2, 300, .5, 60, .5, 5, .8, .25, 50, .8, 0, .1, .05, 4),
+    ("county", "general_office"):     (8, 0, .95, 0, .95, 0, .98, .05, 5, 3, 0, .3, .1, 3),
+    ("township", "township"):         (.6, 50, .8, 10, .85, 2, .95, .05, 5, .2, 0, .05, .03, 1),
+    ("prefecture", "department"):     (5, 2000, .45, 300, .5, 20, .7, .3, 300, 2, 0, .4, .2, 10),
+    ("prefecture", "government"):     (400, 200000, 0, 20000, 0, 2000, .05, .8, 50000, 25, 2, 15, 8, 400),
+    ("prefecture", "general_office"): (40, 0, .9, 0, .9, 0, .95, .05, 20, 8, 0, 3, 1, 6),
+    ("province", "government"):       (1500, 1000000, 0, 100000, 0, 10000, 0, .9, 300000, 40, 8, 40, 20, 800),
+    ("province", "department"):       (60, 20000, .3, 2000, .4, 200, .6, .3, 3000, 5, 0, 4, 2, 30),
+    ("prefecture", "special_zone"):   (6, 3000, .3, 200, .4, 20, .6, .3, 800, 3, 0, .5, .3, 20),
+    ("county", "special_zone"):       (10, 5000, .1, 500, .2, 50, .4, .4, 1500, 5, 0, 1, .5, 30),
 }
+PROFILES = {k: Profile(*v) for k, v in _MEDIANS.items()}
 
 APPLICANT_WEIGHTS = (0.86, 0.09, 0.003, 0.005, 0.02, 0.022)
 # 2021 outcome rows, in template order, with their typical shares
