@@ -14,7 +14,7 @@ from nianbao import template as T
 from nianbao.parsers.docx import docx_text
 from nianbao.parsers.text import parse_text
 from nianbao.report import ParseError
-from render import table_rows
+from nianbao.render import report_blocks, report_grids
 
 HEADINGS = {"active_disclosure": "二、主动公开政府信息情况", "applications": "三、收到和处理政府信息公开申请情况",
             "review_litigation": "四、政府信息公开行政复议、行政诉讼情况"}
@@ -41,82 +41,6 @@ def synthetic_2019(seed: int = 7) -> dict:
     review = {g.code: [val("count") for _ in T.REVIEW_CODES] for g in T.REVIEW_GROUPS}
     return {"title": "测试县人民政府2020年政府信息公开工作年度报告", "year": 2020, "template": "2019", "body": "测试县人民政府",
             "active_disclosure": active, "applications": apps, "review_litigation": review}
-
-
-def _place(spec: list[list[tuple[str, int, int]]], ncols: int) -> list[tuple[int, int, str, int, int]]:
-    """Rows of (text, rowspan, colspan) → (row, col, text, rowspan, colspan), skipping cells already spanned."""
-    taken: set[tuple[int, int]] = set()
-    out = []
-    for r, row in enumerate(spec):
-        c = 0
-        for text, rs, cs in row:
-            while (r, c) in taken:
-                c += 1
-            out.append((r, c, text, rs, cs))
-            taken |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
-            c += cs
-        assert c <= ncols, (row, ncols)
-    return out
-
-
-def _label_parts(label: str) -> list[tuple[int, str]]:
-    """'（三）不予公开 1.属于国家秘密' → [(1, '（三）不予公开'), (2, '1.属于国家秘密')]."""
-    parts = []
-    for p in label.split(" "):
-        level = next((i for i, rx in enumerate(_LEVEL) if rx.match(p)), None)
-        assert level is not None, p
-        parts.append((level, p))
-    return parts
-
-
-def _applications_spec(rows: list[list[str]]) -> list[list[tuple[str, int, int]]]:
-    """Table 三 with its real merges: three label columns, 三、本年度办理结果 and each （N） group merged down."""
-    corner, applicant = rows[0]
-    natural, org, total = rows[1]
-    spec = [[(corner, 3, 3), (applicant, 1, 7)], [(natural, 2, 1), (org, 1, 5), (total, 2, 1)],
-            [(t, 1, 1) for t in rows[2]]]
-    data = rows[3:]
-    parts = [_label_parts(r[0]) for r in data]
-    # How many rows below each label start inherit it (a vertical merge): until a row restarts that level or above.
-    for i, (row, ps) in enumerate(zip(data, parts)):
-        cells = []
-        for k, (level, text) in enumerate(ps):
-            span = 1
-            for later in parts[i + 1:]:
-                if later[0][0] <= level:
-                    break
-                span += 1
-            cs = 3 - level if k == len(ps) - 1 else 1  # the deepest label runs to the value columns
-            cells.append((text, span, cs))
-        spec.append(cells + [(v, 1, 1) for v in row[1:]])
-    return spec
-
-
-def report_grids(truth: dict) -> dict[str, tuple[int, list[tuple[int, int, str, int, int]]]]:
-    """The three tables as (ncols, placed cells), from render.table_rows, with the merges real reports print."""
-    tpl = T.template(str(truth["template"]))
-    rows = table_rows(truth, tpl)
-    active_cols = max(len(r) for r in rows["active_disclosure"])
-    active = [[(c, 1, 1) for c in r[:-1]] + [(r[-1], 1, active_cols - len(r) + 1)] for r in rows["active_disclosure"]]
-    rv = rows["review_litigation"]
-    review = [[(rv[0][0], 1, 5), (rv[0][1], 1, 10)],
-              [(t, 2, 1) for t in rv[1][:5]] + [(rv[1][5], 1, 5), (rv[1][6], 1, 5)],
-              [(t, 1, 1) for t in rv[2]],
-              [(t, 1, 1) for t in rv[3]]]
-    return {"active_disclosure": (active_cols, _place(active, active_cols)),
-            "applications": (10, _place(_applications_spec(rows["applications"]), 10)),
-            "review_litigation": (15, _place(review, 15))}
-
-
-def report_blocks(truth: dict) -> list[tuple[str, str]]:
-    """The report in reading order, as render.render() lays it out: ('p', text) and ('table', name) blocks."""
-    out = [("p", truth["title"]), ("p", ""), ("p", "一、总体情况"),
-           ("p", "本年度共收到政府信息公开申请若干件，行政许可事项办理情况良好。"), ("p", "")]
-    for name in T.TABLES:
-        out += [("p", HEADINGS[name]), ("table", name), ("p", "")]
-    out += [("p", "五、存在的主要问题及改进情况"), ("p", "一是公开质量有待提高。"), ("p", ""),
-            ("p", "六、其他需要报告的事项"), ("p", "无。")]
-    return out
 
 
 def _num(v):
