@@ -1,6 +1,8 @@
 """The raw file inventory: every input file with its size and content hash."""
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import polars as pl
@@ -8,27 +10,61 @@ from dagster import Output, asset
 
 from assets.meta import frame_metadata
 from nianbao.batch import report_id
+from pipeline.io import Warehouse
 from pipeline.resources import RawReports
 
 SCHEMA = {"report_id": pl.String, "path": pl.String, "source": pl.String, "size": pl.Int64, "sha256": pl.String}
+CACHE_SCHEMA = {"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String, "taken_ns": pl.Int64}
+RACY_NS = 2_000_000_000  # a file modified this close to the last inventory is hashed again (git's "racy" rule)
 
 
-def inventory(files: list[tuple[str, str]]) -> pl.DataFrame:
-    """One row per file: stable id, relative path, file name, size and SHA-256, sorted by path."""
-    rows = []
+def _sha256(path: str) -> tuple[str, int]:
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def inventory(files: list[tuple[str, str]], cache: pl.DataFrame | None = None
+              ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """One row per file: stable id, relative path, file name, size and SHA-256, sorted by path; and the new
+    stat cache, and how many hashes came from the cache. A file whose size and modification time equal the cache's (and that was not modified
+    just before the cache was taken) keeps its cached hash instead of being read again."""
+    known = {}
+    if cache is not None:
+        for path, size, mtime, sha, taken in cache.iter_rows():
+            if mtime < taken - RACY_NS:
+                known[path] = (size, mtime, sha)
+    taken = time.time_ns()
+    rows, stats, hits = [], [], 0
     for path, rel in files:
-        h, size = hashlib.sha256(), 0
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-                size += len(block)
-        rows.append({"report_id": report_id(rel), "path": rel, "source": Path(path).name, "size": size,
-                     "sha256": h.hexdigest()})
-    return pl.DataFrame(rows, schema=SCHEMA)
+        st = os.stat(path)
+        hit = known.get(rel)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            sha, size = hit[2], st.st_size
+            hits += 1
+        else:
+            sha, size = _sha256(path)
+        rows.append((report_id(rel), rel, Path(path).name, size, sha))
+        stats.append((rel, size, st.st_mtime_ns, sha, taken))
+    return (pl.DataFrame(rows, schema=SCHEMA, orient="row"),
+            pl.DataFrame(stats, schema=CACHE_SCHEMA, orient="row"), hits)
 
 
 @asset(group_name="ingest", compute_kind="python")
-def raw_inventory(raw: RawReports) -> Output[pl.DataFrame]:
-    """Every raw report file under the raw folder: id, path, file name, size in bytes and SHA-256."""
-    df = inventory(raw.files())
-    return Output(df, metadata={**frame_metadata(df), "raw_root": raw.root, "bytes": int(df["size"].sum() or 0)})
+def raw_inventory(raw: RawReports, warehouse: Warehouse) -> Output[pl.DataFrame]:
+    """Every raw report file under the raw folder: id, path, file name, size in bytes and SHA-256.
+
+    Files whose size and modification time are unchanged since the last inventory are not read again
+    (the stat cache beside the dataset, `.stat-cache.arrow`, keeps their hashes)."""
+    cache_path = Path(warehouse.root) / "raw_inventory" / ".stat-cache.arrow"
+    cache = pl.read_ipc(cache_path) if cache_path.exists() else None
+    df, new_cache, hits = inventory(raw.files(), cache)
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_path.with_suffix(".tmp")
+    new_cache.write_ipc(tmp)
+    os.replace(tmp, cache_path)
+    return Output(df, metadata={**frame_metadata(df), "raw_root": raw.root, "bytes": int(df["size"].sum() or 0),
+                                "hashes_reused": hits})

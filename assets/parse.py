@@ -6,8 +6,8 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 
 from assets.meta import frame_metadata
-from nianbao.batch import Parsed
-from nianbao.incremental import parse_incremental
+from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
+from nianbao.store import CellStore, StoredCells
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS, keys_of
 from pipeline.resources import Progress, RawReports
@@ -20,25 +20,32 @@ from pipeline.resources import Progress, RawReports
         "parsed_reports": AssetOut(description="One row per report that could be parsed: title, body, year, "
                                    "template, region. Validated or not."),
         "parsed_cells": AssetOut(description="Every cell of every parsed report: table, row, column, raw text, "
-                                 "line, status (value, blank, placeholder, invalid, ambiguous, missing), value, note."),
+                                 "line, status (value, blank, placeholder, invalid, ambiguous, missing), value, note. "
+                                 "Stored as segment files per year (parsed_reports.segment says which holds a "
+                                 "report's live cells); read it through nianbao.store.CellStore."),
         "parse_failures": AssetOut(description="One row per file that could not be read as a report, with the reason."),
     },
     compute_kind="python",
 )
 def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, raw: RawReports, progress: Progress,
                   warehouse: Warehouse):
-    """Parse every inventoried file in batches on a process pool. A file whose content (SHA-256) and the
-    parser's version are unchanged since the last materialisation is not parsed again: its rows are reused."""
+    """Parse every inventoried file in batches on a process pool, streaming each batch's cells to the cell
+    store. A file whose content (SHA-256) and the parser's version are unchanged since the last
+    materialisation is not parsed again: its rows are reused."""
+    store = CellStore(Path(warehouse.root) / "parsed_cells")
+    old_r, old_f = warehouse.read("parsed_reports"), warehouse.read("parse_failures")
     previous = None
-    old = [warehouse.read(n) for n in ("parsed_reports", "parsed_cells", "parse_failures")]
-    if all(x is not None for x in old) and "parser" in old[0].columns:
-        previous = Parsed(*old)
+    if old_r is not None and old_f is not None and "segment" in old_r.columns:
+        previous = Index(old_r, old_f)
+    removed = store.collect_garbage(previous.reports if previous else pl.DataFrame(schema=INDEX_SCHEMA))
     changed = raw_inventory.height
     if previous is not None:
-        changed -= raw_inventory.join(previous.reports.select("path", "sha256"), on=["path", "sha256"], how="semi").height
+        changed -= raw_inventory.join(pl.concat([old_r.select("path", "sha256"), old_f.select("path", "sha256")]),
+                                      on=["path", "sha256"], how="semi").height
     advance, close = progress.tracker(changed, "parse")
     try:
-        parsed, counts = parse_incremental(raw_inventory, str(Path(raw.root)), previous, raw.n_workers(), advance)
+        parsed, counts = parse_incremental(raw_inventory, str(Path(raw.root)), previous, store, raw.n_workers(),
+                                           advance)
     finally:
         close()
     if parsed.n_inputs != raw_inventory.height:
@@ -48,12 +55,14 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
     if new:
         context.instance.add_dynamic_partitions(YEARS.name, new)
     context.log.info(f"parsed {counts['parsed']} files, reused {counts['reused']}; "
-                     f"{parsed.reports.height} reports, {parsed.failures.height} failures; years {years}")
+                     f"{parsed.reports.height} reports, {parsed.failures.height} failures; years {years}; "
+                     f"{removed} unreferenced cell segments removed")
     changed_years = ",".join(counts.pop("years"))
+    new_cells = counts.pop("new_cells")
     yield Output(parsed.reports, "parsed_reports", metadata={
         **frame_metadata(parsed.reports), **counts, "years": ",".join(years), "years_changed": changed_years})
-    yield Output(parsed.cells, "parsed_cells", metadata={
-        **frame_metadata(parsed.cells),
-        "by_status": {k: int(v) for k, v in parsed.cells.group_by("status").len().sort("status").iter_rows()},
+    yield Output(StoredCells(str(store.root)), "parsed_cells", metadata={
+        "segments": parsed.reports["segment"].n_unique(), "segments_removed": removed,
+        "new_cells_by_status": new_cells,
     })
     yield Output(parsed.failures, "parse_failures", metadata=frame_metadata(parsed.failures))

@@ -58,7 +58,7 @@ def validated_datasets(parsed_reports: pl.DataFrame, parsed_cells: pl.DataFrame,
         n_warnings=pl.len().cast(pl.Int64))
     reports = (parsed_reports.filter(~pl.col("report_id").is_in(bad.implode()))
                .join(warnings, on="report_id", how="left", maintain_order="left")
-               .with_columns(pl.col("n_warnings").fill_null(0)))
+               .with_columns(pl.col("n_warnings").fill_null(0)).drop("segment", strict=False))
     tables = {
         "active_disclosure": F.active_disclosure(parsed_cells),
         "applications": F.applications(parsed_cells),

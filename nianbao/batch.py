@@ -79,8 +79,15 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, batch_size: int = 200,
-               keep: bool = False, progress: Callable[[int], None] | None = None) -> Parsed:
-    """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order."""
+               keep: bool = False, progress: Callable[[int], None] | None = None,
+               sink: Callable[[Parsed], Parsed] | None = None) -> Parsed:
+    """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order.
+
+    `sink`, when given, receives each batch as it arrives and returns what to keep of it: the parse
+    stage writes the batch's cells to disk there and keeps only the small per-report rows, so memory
+    stays bounded by a batch, not by the corpus.
+    """
+    sink = sink or (lambda part: part)
     items = sorted(items, key=lambda x: x[1])
     workers = workers or os.cpu_count() or 1
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork worker's child: it cannot start a pool
@@ -88,14 +95,14 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
     parts: list[Parsed] = []
     if workers == 1 or len(items) <= batch_size:
         for chunk in _chunks(items, batch_size):
-            parts.append(parse_batch(chunk, keep))
+            parts.append(sink(parse_batch(chunk, keep)))
             if progress:
                 progress(len(chunk))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunks = list(_chunks(items, batch_size))
             for chunk, part in zip(chunks, pool.map(parse_batch, chunks, [keep] * len(chunks))):
-                parts.append(part)
+                parts.append(sink(part))
                 if progress:
                     progress(len(chunk))
     if not parts:

@@ -1,30 +1,55 @@
-"""Incremental parsing: reuse the previous parse of every file whose content and parser are unchanged."""
+"""Incremental parsing: reuse the previous parse of every file whose content and parser are unchanged,
+and stream the cells of what is parsed now into the cell store (never the whole corpus in memory)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
+from nianbao import frames as F
 from nianbao.batch import Parsed, parse_many
+from nianbao.store import SEGMENT_REPORTS, UNKNOWN_YEAR, CellStore, segment_id, year_key  # noqa: F401
 from nianbao.version import PARSER_VERSION
 
-
-def _ordered(reports: pl.DataFrame, cells: pl.DataFrame, failures: pl.DataFrame) -> Parsed:
-    """Reports by (year, path), failures by path, cells grouped by report in that order: a year's rows are
-    contiguous, so a year partition reads only its own row groups."""
-    reports, failures = reports.sort("year", "path", nulls_last=True), failures.sort("path")
-    pos = reports.select("report_id", pos=pl.int_range(pl.len(), dtype=pl.UInt32))
-    cells = (cells.join(pos, on="report_id", how="left", maintain_order="left")
-             .sort("pos", maintain_order=True).drop("pos"))
-    return Parsed(reports, cells, failures)
+INDEX_SCHEMA = {**F.REPORT_SCHEMA, "segment": pl.String}
 
 
-def parse_incremental(inventory: pl.DataFrame, root: str, previous: Parsed | None, workers: int = 0,
-                      progress: Callable[[int], None] | None = None) -> tuple[Parsed, dict]:
+@dataclass
+class Index:
+    """The result of a parse: one row per report (with the `segment` holding its cells) and the failures."""
+
+    reports: pl.DataFrame
+    failures: pl.DataFrame
+
+    @property
+    def n_inputs(self) -> int:
+        return self.reports.height + self.failures.height
+
+
+def _sink(store: CellStore, statuses: dict[str, int]) -> Callable[[Parsed], Parsed]:
+    """Write each parsed batch's cells to a new segment; keep the report rows, tagged with the segment."""
+
+    def sink(part: Parsed) -> Parsed:
+        if not part.reports.height:
+            return part
+        seg = segment_id(part.reports, PARSER_VERSION)
+        store.write(part.cells, seg, part.reports["year"].to_list())
+        for status, n in part.cells.group_by("status").len().iter_rows():
+            statuses[status] = statuses.get(status, 0) + n
+        return Parsed(part.reports.with_columns(segment=pl.lit(seg)), part.cells.clear(), part.failures)
+
+    return sink
+
+
+def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None, store: CellStore,
+                      workers: int = 0, progress: Callable[[int], None] | None = None) -> tuple[Index, dict]:
     """Parse the inventoried files, reusing `previous` where (path, sha256, parser version) are unchanged.
 
-    Returns the parse (identical to a full parse of the same files) and counts: files reused, files
-    parsed, and previous entries dropped (their file changed or is gone).
+    Cells of the files parsed now go to `store`; cells of reused files stay where they are. Returns the
+    index (reports sorted by year and path, failures by path: what a full parse of the same files gives,
+    up to which segment holds a report's cells) and counts: files reused, files parsed, previous
+    entries dropped (their file changed or is gone), the year partitions touched, the new cells by status.
     """
     current = inventory.select("path", "sha256")
     if previous is None:
@@ -37,28 +62,27 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Parsed | Non
     kept_ids = keep["report_id"].implode()
     todo = inventory.filter(~pl.col("report_id").is_in(kept_ids))
     items = [(f"{root}/{p}", p) for p in todo["path"].to_list()]
-    new = parse_many(items, workers=workers or None, progress=progress)
+    statuses: dict[str, int] = {}
+    new = parse_many(items, workers=workers or None, batch_size=SEGMENT_REPORTS, progress=progress,
+                     sink=_sink(store, statuses))
+    new_reports = new.reports if "segment" in new.reports.columns else new.reports.with_columns(
+        segment=pl.lit(None, pl.String))
     if previous is None:
-        counts = {"reused": 0, "parsed": len(items), "dropped": 0, "years": _years(new.reports)}
-        return _ordered(new.reports, new.cells, new.failures), counts
-    old_r = previous.reports.filter(pl.col("report_id").is_in(kept_ids))
-    old_f = previous.failures.filter(pl.col("report_id").is_in(kept_ids))
-    old_c = previous.cells.filter(pl.col("report_id").is_in(old_r["report_id"].implode()))
-    dropped = previous.reports.height + previous.failures.height - old_r.height - old_f.height
-    parsed = _ordered(pl.concat([old_r, new.reports]), pl.concat([old_c, new.cells]),
-                      pl.concat([old_f, new.failures]))
-    gone = previous.reports.filter(~pl.col("report_id").is_in(kept_ids))
+        old_r = pl.DataFrame(schema=INDEX_SCHEMA)
+        old_f = pl.DataFrame(schema=F.FAILURE_SCHEMA)
+        gone = old_r
+    else:
+        old_r = previous.reports.filter(pl.col("report_id").is_in(kept_ids))
+        old_f = previous.failures.filter(pl.col("report_id").is_in(kept_ids))
+        gone = previous.reports.filter(~pl.col("report_id").is_in(kept_ids))
+    reports = store.compact(pl.concat([old_r, new_reports.select(list(INDEX_SCHEMA))]))
+    reports = reports.sort("year", "path", nulls_last=True)
+    failures = pl.concat([old_f, new.failures]).sort("path")
+    dropped = 0 if previous is None else previous.n_inputs - old_r.height - old_f.height
     counts = {"reused": old_r.height + old_f.height, "parsed": len(items), "dropped": dropped,
-              "years": sorted(set(_years(new.reports)) | set(_years(gone)))}
-    return parsed, counts
-
-
-UNKNOWN_YEAR = "unknown"  # the partition of reports whose year could not be read
-
-
-def year_key(year: int | None) -> str:
-    """The partition key of a reporting year."""
-    return UNKNOWN_YEAR if year is None else str(year)
+              "years": sorted(set(_years(new.reports)) | set(_years(gone))),
+              "new_cells": dict(sorted(statuses.items()))}
+    return Index(reports, failures), counts
 
 
 def _years(reports: pl.DataFrame) -> list[str]:

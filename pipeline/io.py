@@ -1,12 +1,13 @@
 """Atomic Parquet IO: one folder per dataset in the warehouse, written to a temp file and renamed."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
+
+from nianbao.frames import CELL_SCHEMA
+from nianbao.store import CellStore, StoredCells, write_atomic  # noqa: F401 (write_atomic: re-exported)
 
 PART = "part-0.parquet"
 
@@ -14,25 +15,6 @@ PART = "part-0.parquet"
 def dataset_path(root: str | Path, name: str) -> Path:
     """Where dataset `name` lives: <root>/<name>/part-0.parquet."""
     return Path(root) / name / PART
-
-
-def write_atomic(df: pl.DataFrame, path: Path) -> Path:
-    """Write `df` to `path` so that a reader sees the old file or the new one, never half of one.
-
-    Same frame → same bytes: polars writes no timestamps, and callers sort their frames.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 class Warehouse(ConfigurableResource):
@@ -66,7 +48,10 @@ class ParquetIOManager(ConfigurableIOManager):
         base = Path(self.warehouse.root) / name
         return base / folder(key) / PART if key is not None else base / PART
 
-    def handle_output(self, context: OutputContext, obj: pl.DataFrame) -> None:
+    def handle_output(self, context: OutputContext, obj: pl.DataFrame | StoredCells) -> None:
+        if isinstance(obj, StoredCells):  # written by the parse stage itself, batch by batch
+            context.add_output_metadata({"path": obj.root})
+            return
         key = context.partition_key if context.has_partition_key else None
         path = write_atomic(obj, self._path(context.asset_key.path[-1], key))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
@@ -75,6 +60,10 @@ class ParquetIOManager(ConfigurableIOManager):
         from pipeline.partitions import year_filter
 
         name = context.asset_key.path[-1]
+        if name == "parsed_cells":
+            key = context.partition_key if context.has_partition_key else None
+            return CellStore(Path(self.warehouse.root) / name).read(
+                self.warehouse.read("parsed_reports"), key, schema=CELL_SCHEMA)
         if context.has_asset_partitions:
             return pl.read_parquet(self._path(name, context.asset_partition_key))
         path = self._path(name, None)

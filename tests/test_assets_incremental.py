@@ -1,11 +1,17 @@
-"""Incremental runs: unchanged files are not parsed again, and the outputs equal a full run's, byte for byte."""
+"""Incremental runs: unchanged files are not parsed again, and the outputs equal a full run's, byte for byte.
+
+The parse staging (parsed_reports' `segment` column and the cell store's segment files) records *where*
+a report's cells were written, which depends on the run that parsed it; its content does not."""
 from __future__ import annotations
 
 import hashlib
 import shutil
 
+import polars as pl
+from polars.testing import assert_frame_equal
 
 from conftest import DATA, SEEDS
+from nianbao.store import CellStore
 from pipeline.definitions import resources
 from pipeline.runner import materialize_all
 
@@ -16,8 +22,15 @@ def run(raw, wh):
     return {k: s.parse[k] for k in ("parsed", "reused", "dropped")}
 
 
-def digests(wh):
-    return {p.relative_to(wh).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(wh.rglob("*.parquet"))}
+def digests(wh, staging: bool = True):
+    return {p.relative_to(wh).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(wh.rglob("*.parquet"))
+            if staging or p.relative_to(wh).parts[0] not in ("parsed_reports", "parsed_cells")}
+
+
+def staged(wh):
+    """The parse staging without where it was stored: the index minus `segment`, the live cells."""
+    reports = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
+    return reports.drop("segment"), CellStore(wh / "parsed_cells").read(reports)
 
 
 def test_only_new_and_changed_files_are_parsed(tmp_path):
@@ -39,4 +52,62 @@ def test_only_new_and_changed_files_are_parsed(tmp_path):
 
     full = tmp_path / "full"
     run(raw, full)
-    assert digests(wh) == digests(full)
+    assert digests(wh, staging=False) == digests(full, staging=False)
+    for incremental, whole in zip(staged(wh), staged(full)):
+        assert_frame_equal(incremental, whole)
+    assert digests(wh, staging=False).keys() >= {"reports/year=2023/part-0.parquet", "violations/year=2023/part-0.parquet"}
+
+
+def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_path):
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    raw.mkdir()
+    for p in SEEDS[:2]:
+        shutil.copy(p, raw / p.name)
+    run(raw, wh)
+    store = CellStore(wh / "parsed_cells")
+    stray = wh / "parsed_cells" / "year=2023" / "seg-0000000000000000.parquet"  # e.g. left by a crashed parse
+    shutil.copy(next(iter(store.files().values())), stray)
+    assert run(raw, wh) == {"parsed": 0, "reused": 2, "dropped": 0}
+    assert not stray.exists()
+    for p in store.files().values():
+        p.unlink()
+    reports = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
+    try:
+        store.read(reports)
+    except FileNotFoundError as e:
+        assert "parsed cells of" in str(e) and "seg-" in str(e)
+    else:
+        raise AssertionError("reading a store with missing segments must fail, naming the file")
+
+
+def test_the_stat_cache_reuses_hashes_of_untouched_files_only(tmp_path):
+    import os
+    import time
+
+    from assets.inventory import RACY_NS, inventory
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in SEEDS[:3]:
+        shutil.copy(p, raw / p.name)
+    old = time.time_ns() - 10 * RACY_NS
+    for p in raw.iterdir():
+        os.utime(p, ns=(old, old))
+    files = sorted((str(p), p.name) for p in raw.iterdir())
+    first, cache, hits = inventory(files)
+    assert hits == 0
+    again, _, hits = inventory(files, cache)
+    assert hits == 3 and again.equals(first)
+    # same size, new content, new mtime: hashed again
+    p = raw / SEEDS[0].name
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("1", "2", 1), encoding="utf-8")
+    changed, _, hits = inventory(files, cache)
+    assert hits == 2
+    assert changed.filter(pl.col("path") == SEEDS[0].name)["sha256"][0] == hashlib.sha256(p.read_bytes()).hexdigest()
+    # files modified just before the cache was taken are not trusted even when their stat looks unchanged
+    for q in raw.iterdir():
+        os.utime(q)
+    _, racy, _ = inventory(files)
+    _, _, hits = inventory(files, racy)
+    assert hits == 0

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from conftest import DATA, SEEDS
+from nianbao.store import CellStore
 from pipeline.definitions import CHECKS, defs, resources
 from pipeline.runner import materialize_all
 
@@ -51,13 +52,14 @@ def test_definitions_load_with_every_asset_and_check():
 def test_every_dataset_is_written_and_readable(sample_run):
     _, wh, _, _ = sample_run
     for name in DATASETS:
-        assert list((wh / name).rglob("part-0.parquet")), name
+        assert list((wh / name).rglob("*.parquet")), name
     assert (wh / "reports" / "year=2023" / "part-0.parquet").exists()
     assert read(wh, "reports").height == 5
     assert read(wh, "applications").height == 5 * 25
     assert read(wh, "review_litigation").height == 5 * 3
     assert read(wh, "active_disclosure").height == 5 * 6
-    assert read(wh, "parsed_cells").height == 5 * 200
+    cells = CellStore(wh / "parsed_cells").read(pl.read_parquet(wh / "parsed_reports" / "part-0.parquet"))
+    assert cells.height == 5 * 200
     assert read(wh, "violations").filter(pl.col("severity") == "error").height == 0
 
 
