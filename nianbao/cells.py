@@ -51,6 +51,7 @@ def clean(raw: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
 
 
+@lru_cache(maxsize=65536)  # asked for every cell the tokenizer meets
 def looks_like_value(raw: str) -> bool:
     """True when a cell's text is a number, a placeholder, or a number with a unit or note."""
     return read(raw).status != INVALID

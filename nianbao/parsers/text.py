@@ -7,6 +7,7 @@ positions or counts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nianbao import cells as C
 from nianbao import meta
@@ -23,15 +24,16 @@ _END = re.compile(r"^[五六][、.]|存在的主要问题|其他需要报告的�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-# Literal fragments one of which a heading line must contain before it is normalised and matched.
-_KEYS = {_A2: ("二十条", "主动公开"), _A3: ("申请", "勾稽"), _A4: ("复议",), _END: ("五", "六", "存在", "其他需要")}
+# Literal fragments one of which a heading line must contain before it is normalised and matched
+# (as one regular expression per heading: a single scan of the line).
+_KEYS = {pattern: re.compile("|".join(keys)) for pattern, keys in (
+    (_A2, ("二十条", "主动公开")), (_A3, ("申请", "勾稽")), (_A4, ("复议",)), (_END, ("五", "六", "存在", "其他需要")))}
 
 
 def _first(lines: list[str], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
-    keys = _KEYS[pattern]
-    for i in range(start, len(lines) if stop is None else stop):
-        line = lines[i]
-        if any(k in line for k in keys) and pattern.search(T.normalise(line)):
+    has_key = _KEYS[pattern].search
+    for i, line in enumerate(lines[start:stop], start):
+        if has_key(line) and pattern.search(T.normalise(line)):
             return i
     return None
 
@@ -66,19 +68,59 @@ def detect_template(active_text: str, apps_text: str) -> tuple[str, str | None]:
     return "2021", "template not recognisable from the headers; read as 2021"
 
 
-def _cell(table: str, row: str, col: str, kind: str, read: walk.TableRead) -> ParsedCell:
+_ABSENT = object()  # a key not in TableRead.cells (whose values may be None)
+
+# (table, ((row, column, (row, column), value kind), ...)) of each table, in canonical order
+CellPlan = tuple[tuple[str, tuple[tuple[str, str, tuple[str, str], str], ...]], ...]
+
+
+@lru_cache(maxsize=64)  # keyed by the template's name: hashing a Template costs more than the lookup saves
+def _cell_plan(tpl_name: str, printed_subtotals: tuple[str, ...], org_subtotal: bool) -> CellPlan:
+    """Every expected cell of a report, grouped by table, with its lookup key and its value kind."""
+    tpl = T.template(tpl_name)
+    kinds = {(i.code, c.code): c.kind for i in tpl.active_items for c in i.columns}
+    cells = T.expected_cells(tpl, printed_subtotals, org_subtotal)
+    return tuple(
+        (table, tuple((c.row, c.column, (c.row, c.column), kinds.get((c.row, c.column), "count"))
+                      for c in cells if c.table == table))
+        for table in dict.fromkeys(c.table for c in cells)
+    )
+
+
+def _join_notes(first: str | None, second: str | None) -> str | None:
+    """The two notes that are set, joined by "; " (None when neither is)."""
+    if first and second:
+        return f"{first}; {second}"
+    return first or second or None
+
+
+def _unread_cell(table: str, row: str, col: str, read: walk.TableRead) -> ParsedCell:
+    """A cell the table read has no token for: ambiguous (with the reason and readings) or missing."""
     key = (row, col)
-    if key in read.cells:
-        tok: Token | None = read.cells[key]
-        raw = "" if tok is None or tok.kind == EMPTY else tok.text
-        v = C.read(raw, kind)
-        note = "; ".join(n for n in (read.cell_notes.get(key), v.note) if n) or None
-        return ParsedCell(table, row, col, raw, tok.line if tok else None, v.status, v.value, note)
     if key in read.ambiguous:
         reason, candidates = read.ambiguous[key]
         note = reason + (f"; readings: {' | '.join(candidates)}" if candidates else "")
         return ParsedCell(table, row, col, None, None, C.AMBIGUOUS, None, note)
     return ParsedCell(table, row, col, None, None, C.MISSING, None, "cell not found")
+
+
+def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead]) -> tuple[ParsedCell, ...]:
+    """The expected cells in canonical order, each read from its token under the cell policy (`cells.read`)."""
+    out: list[ParsedCell] = []
+    append = out.append
+    for table, cells in plan:
+        read = reads[table]
+        found, cell_notes = read.cells, read.cell_notes
+        for row, col, key, kind in cells:
+            tok = found.get(key, _ABSENT)
+            if tok is _ABSENT:
+                append(_unread_cell(table, row, col, read))
+                continue
+            raw = "" if tok is None or tok.kind == EMPTY else tok.text
+            v = C.read(raw, kind)
+            note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
+            append(ParsedCell(table, row, col, raw, None if tok is None else tok.line, v.status, v.value, note))
+    return tuple(out)
 
 
 def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
@@ -121,11 +163,7 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     if not any(r.found for r in reads.values()):
         raise ParseError("table headings found but no table rows could be read")
     printed_subtotals = tuple(sorted({row for row, _ in reads["applications"].cells} - set(tpl.application_codes)))
-    kinds = {(i.code, c.code): c.kind for i in tpl.active_items for c in i.columns}
-    parsed = tuple(
-        _cell(cell.table, cell.row, cell.column, kinds.get((cell.row, cell.column), "count"), reads[cell.table])
-        for cell in T.expected_cells(tpl, printed_subtotals, org_subtotal)
-    )
+    parsed = _parsed_cells(_cell_plan(tpl.name, printed_subtotals, org_subtotal), reads)
     notes = [n for name in T.TABLES for n in (f"{name}: {x}" for x in reads[name].notes)]
     if is_glued:
         notes.append("glued text: table cells decoded from digit runs with the template's identities")

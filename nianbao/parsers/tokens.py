@@ -7,7 +7,8 @@ and nothing about the template; `parsers/walk.py` reads the tokens by following 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from nianbao.cells import looks_like_value
 
@@ -20,9 +21,11 @@ _NEEDS_SPLIT = re.compile(r"\t|\||  |\u3000")
 _RULE_START = frozenset("-—–－第|:")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One cell as printed: its kind, its text (stripped) and the 1-based line it was found on."""
+class Token(NamedTuple):
+    """One cell as printed: its kind, its text (stripped) and the 1-based line it was found on.
+
+    A named tuple (immutable, and several times cheaper to create than a frozen dataclass: a report
+    has hundreds of tokens)."""
 
     kind: str
     text: str
@@ -53,26 +56,33 @@ def _split_numbers(cell: str) -> list[str]:
     return ([head] if head else []) + words[k:]
 
 
+def _kind(cell: str) -> str:
+    """A cell's token kind: empty, value (a number, placeholder, number with a note) or text."""
+    if cell == "":
+        return EMPTY
+    return VALUE if looks_like_value(cell) else TEXT
+
+
+@lru_cache(maxsize=65536)  # table lines repeat across reports (labels, rows of zeros); the result is immutable
+def line_cells(s: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, text) cells of one stripped, non-blank line; () for a page footer or a markdown rule."""
+    if s[0] in _RULE_START and (_PAGE_FOOTER.match(s) or _MD_RULE.match(s)):
+        return ()
+    cells = split_line(s) if _NEEDS_SPLIT.search(s) else [s]
+    return tuple((_kind(part), part) for cell in cells for part in (_split_numbers(cell) if " " in cell else (cell,)))
+
+
 def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of lines[start:end]. Blank lines separate rows and are dropped; page footers too."""
     out: list[Token] = []
     append = out.append
-    for i in range(start, len(lines) if end is None else end):
-        s = lines[i].strip()
+    for n, line in enumerate(lines[start:end], start + 1):
+        s = line.strip()
         if not s:
             continue
         if s.isdigit() and s.isascii():  # the most common line of all: one number (fast path)
-            append(Token(VALUE, s, i + 1))
+            append(Token(VALUE, s, n))
             continue
-        if s[0] in _RULE_START and (_PAGE_FOOTER.match(s) or _MD_RULE.match(s)):
-            continue
-        cells = split_line(s) if _NEEDS_SPLIT.search(s) else [s]
-        for cell in cells:
-            for part in _split_numbers(cell) if " " in cell else (cell,):
-                if part == "":
-                    append(Token(EMPTY, "", i + 1))
-                elif looks_like_value(part):
-                    append(Token(VALUE, part, i + 1))
-                else:
-                    append(Token(TEXT, part, i + 1))
+        for kind, text in line_cells(s):
+            append(Token(kind, text, n))
     return out

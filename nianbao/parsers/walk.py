@@ -8,6 +8,7 @@ of values, or a unique window of value-and-empty cells; anything else is ambiguo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nianbao import template as T
 from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
@@ -15,15 +16,15 @@ from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
 
 @dataclass
 class Segment:
-    """Label text (normalised, concatenated over cells and lines) and the value cells after it."""
+    """Label text (normalised, concatenated over cells and lines) and the value cells after it.
+
+    `has_values`: whether any of `values` is a value token (not only empty cells); kept up to date
+    by `segments`, which is where segments are built."""
 
     label: str
     line: int
     values: list[Token] = field(default_factory=list)
-
-    @property
-    def has_values(self) -> bool:
-        return any(t.kind == VALUE for t in self.values)
+    has_values: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,30 @@ class Aligned:
 def segments(tokens: list[Token]) -> list[Segment]:
     """Group tokens into label segments; values before any label get an empty label."""
     out: list[Segment] = []
+    seg: Segment | None = None  # the last segment, out[-1]
+    normalise = T.normalise
     for tok in tokens:
-        if tok.kind == TEXT:
-            if out and not out[-1].values:
-                out[-1].label += T.normalise(tok.text)
+        kind = tok.kind
+        if kind == TEXT:
+            if seg is not None and not seg.values:
+                seg.label += normalise(tok.text)
             else:
-                out.append(Segment(T.normalise(tok.text), tok.line))
+                seg = Segment(normalise(tok.text), tok.line)
+                out.append(seg)
         else:
-            if not out:
-                out.append(Segment("", tok.line))
-            out[-1].values.append(tok)
+            if seg is None:
+                seg = Segment("", tok.line)
+                out.append(seg)
+            seg.values.append(tok)
+            if kind == VALUE:
+                seg.has_values = True
     return out
 
 
 def align(tokens: list[Token], n: int) -> Aligned:
     """Choose the n cells of a row from the value/empty tokens printed after its label."""
+    if len(tokens) == n and all(t.kind == VALUE for t in tokens):  # the common case: just the row's values
+        return Aligned(tuple(tokens))
     idx = [i for i, t in enumerate(tokens) if t.kind == VALUE]
     if len(idx) == n:
         return Aligned(tuple(tokens[i] for i in idx))
@@ -74,21 +84,48 @@ def align(tokens: list[Token], n: int) -> Aligned:
     return Aligned(None, f"{len(idx)} values and blank cells in {len(tokens)} places: the blanks' columns are ambiguous", readings)
 
 
+class _RowMatcher:
+    """The label patterns of one tuple of rows, compiled once, with the answers of `match_row` cached
+    (labels repeat: most are the template's own)."""
+
+    def __init__(self, rows: tuple[T.Row, ...]):
+        self.rows = rows  # kept so that the id this matcher is filed under stays this tuple's
+        self.patterns = tuple(
+            (T.literals(r.pattern)[:1], T.compiled(r.pattern), r.pattern.endswith("$")) for r in rows
+        )
+        self.match = lru_cache(maxsize=16384)(self._match)
+
+    def _match(self, label: str, start: int) -> int | None:
+        best, best_end = None, -1
+        for i in range(start, len(self.patterns)):
+            keys, pattern, anchored = self.patterns[i]
+            if keys and keys[0] not in label:
+                continue
+            if anchored:  # anchored at the end: one search says all
+                end = len(label) if pattern.search(label) else -1
+            else:
+                end = max((m.end() for m in pattern.finditer(label)), default=-1)
+            if end > best_end:
+                best, best_end = i, end
+        return best
+
+
+_MATCHERS: dict[int, _RowMatcher] = {}
+
+
+def _matcher(rows: tuple[T.Row, ...]) -> _RowMatcher:
+    """The matcher of a rows tuple (the template's tuples: a handful), filed under the tuple's id."""
+    m = _MATCHERS.get(id(rows))
+    if m is None or m.rows is not rows:
+        if len(_MATCHERS) >= 64:  # only callers that build their own tuples get here this often
+            _MATCHERS.clear()
+        m = _MATCHERS[id(rows)] = _RowMatcher(rows)
+    return m
+
+
 def match_row(label: str, rows: tuple[T.Row, ...], start: int) -> int | None:
     """Index (≥ start) of the row whose label pattern matches latest in `label` (ties: template order)."""
-    best, best_end = None, -1
-    for i in range(start, len(rows)):
-        keys = T.literals(rows[i].pattern)
-        if keys and keys[0] not in label:
-            continue
-        pattern = T.compiled(rows[i].pattern)
-        if rows[i].pattern.endswith("$"):  # anchored at the end: one search says all
-            end = len(label) if pattern.search(label) else -1
-        else:
-            end = max((m.end() for m in pattern.finditer(label)), default=-1)
-        if end > best_end:
-            best, best_end = i, end
-    return best
+    return _matcher(rows).match(label, start)
 
 
 @dataclass
