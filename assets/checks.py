@@ -1,20 +1,17 @@
 """Asset checks: contract results per rule family, re-validation of the published datasets, conservation."""
 
-import warnings
-
 import polars as pl
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, MetadataValue, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetIn, MetadataValue, asset_check
 
 from assets.meta import markdown_table
 from contracts import applications as A
 from contracts import review_litigation as R
 from contracts.catalogue import RULES
 from contracts.runner import failures
-from pipeline.partitions import YEARS
+from pipeline.io import Warehouse
 
-# Checks on the year-partitioned assets are partitioned too (dagster 1.13: "preview"). Without it a check
-# would load every year on every run; with it each year's run checks that year. The warning is noise here.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
+# Checks on the year-partitioned assets check the years of the run that materialised them (one year, or
+# all of them in a single-run backfill): they read those years from the warehouse, never every year.
 
 # Check names are constants so sensors and tests refer to them, not to strings.
 FAMILIES = ("applications", "review_litigation", "values", "structure")
@@ -25,19 +22,20 @@ WORST = 10
 def _family_check(family: str):
     rules = [r.id for r in RULES.values() if r.id.startswith(family + ".") and r.severity == "error"]
 
-    @asset_check(asset="violations", name=f"{family}_rules", additional_ins={"parsed_reports": AssetIn()},
-                 partitions_def=YEARS,
+    @asset_check(asset="violations", name=f"{family}_rules",
                  description=f"Reports breaking {', '.join(rules)}: they are quarantined. "
                              "Warns (does not block) so the rest of the run is published.")
-    def _check(violations: pl.DataFrame, parsed_reports: pl.DataFrame) -> AssetCheckResult:
-        v = violations.filter(pl.col("rule").is_in(rules))
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+        keys = context.partition_keys
+        v = pl.concat([warehouse.read_year("violations", k) for k in keys]).filter(pl.col("rule").is_in(rules))
+        checked = sum(warehouse.read_year("parsed_reports", k).height for k in keys)
         worst = (v.group_by("report_id", "source").agg(errors=pl.len(), rules=pl.col("rule").unique().sort().str.join(", "),
                                                        first=pl.col("message").first())
                  .sort(["errors", "source"], descending=[True, False]))
         failing = worst.height
         return AssetCheckResult(
             passed=failing == 0, severity=AssetCheckSeverity.WARN,
-            metadata={"reports_checked": parsed_reports.height, "reports_failing": failing,
+            metadata={"years": ", ".join(keys), "reports_checked": checked, "reports_failing": failing,
                       "violations": v.height, "worst": MetadataValue.md(markdown_table(worst.drop("report_id"), WORST))},
         )
 
@@ -48,11 +46,16 @@ contract_checks = [_family_check(f) for f in FAMILIES]
 
 
 def _revalidate(asset: str, model, frame_of):
-    @asset_check(asset=asset, name="contract", blocking=True, partitions_def=YEARS,
+    @asset_check(asset=asset, name="contract", blocking=True,
                  description=f"The published {asset} dataset satisfies its contract (blanks as 0). Blocks the rollups.")
-    def _check(data: pl.DataFrame) -> AssetCheckResult:
-        fc = failures(model, frame_of(data))
-        return AssetCheckResult(passed=fc.height == 0, metadata={"rows": data.height, "failures": fc.height})
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+        rows = bad = 0
+        for key in context.partition_keys:
+            data = warehouse.read_year(asset, key)
+            rows += data.height
+            bad += failures(model, frame_of(data)).height
+        return AssetCheckResult(passed=bad == 0, metadata={"years": ", ".join(context.partition_keys),
+                                                           "rows": rows, "failures": bad})
 
     return _check
 
@@ -82,15 +85,20 @@ def parse_conservation(parsed_reports: pl.DataFrame, raw_inventory: pl.DataFrame
         "unaccounted": len(inputs - parsed - failed)})
 
 
-@asset_check(asset="reports", name=CONSERVATION, blocking=True, partitions_def=YEARS,
-             additional_ins={"violations": AssetIn(), "parsed_reports": AssetIn()},
+@asset_check(asset="reports", name=CONSERVATION, blocking=True,
              description="Nothing lost in validation: each parsed report of the year is validated or quarantined, "
                          "exactly once.")
-def conservation(reports: pl.DataFrame, violations: pl.DataFrame, parsed_reports: pl.DataFrame) -> AssetCheckResult:
-    """parsed(year) = validated(year) + quarantined(year), disjoint."""
-    quarantined = set(violations.filter(pl.col("severity") == "error")["report_id"].to_list())
-    validated, parsed = set(reports["report_id"].to_list()), set(parsed_reports["report_id"].to_list())
-    ok = parsed == validated | quarantined and not validated & quarantined and len(validated) == reports.height
-    return AssetCheckResult(passed=ok, metadata={
-        "parsed": len(parsed), "validated": len(validated), "quarantined": len(quarantined),
-        "unaccounted": len(parsed - validated - quarantined)})
+def conservation(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+    """parsed(year) = validated(year) + quarantined(year), disjoint, for every year of the run."""
+    ok, n = True, {"parsed": 0, "validated": 0, "quarantined": 0, "unaccounted": 0}
+    for key in context.partition_keys:
+        v = warehouse.read_year("violations", key)
+        quarantined = set(v.filter(pl.col("severity") == "error")["report_id"].to_list())
+        reports = warehouse.read_year("reports", key)
+        validated = set(reports["report_id"].to_list())
+        parsed = set(warehouse.read_year("parsed_reports", key)["report_id"].to_list())
+        ok &= parsed == validated | quarantined and not validated & quarantined and len(validated) == reports.height
+        for name, value in (("parsed", len(parsed)), ("validated", len(validated)), ("quarantined", len(quarantined)),
+                            ("unaccounted", len(parsed - validated - quarantined))):
+            n[name] += value
+    return AssetCheckResult(passed=ok, metadata={"years": ", ".join(context.partition_keys), **n})

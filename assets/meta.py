@@ -23,3 +23,10 @@ def frame_metadata(df: pl.DataFrame, preview: int = 10) -> dict:
         "dagster/column_schema": TableSchema(columns=[TableColumn(c, str(t)) for c, t in df.schema.items()]),
         "preview": MetadataValue.md(markdown_table(df, preview)),
     }
+
+
+def schema_metadata(df: pl.DataFrame, preview: int = 10) -> dict:
+    """Column schema and a preview (of one year, for steps that write several years)."""
+    meta = frame_metadata(df, preview)
+    meta.pop("dagster/row_count")
+    return meta

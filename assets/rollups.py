@@ -6,11 +6,12 @@ were quarantined (and so are not in the sum).
 """
 
 import polars as pl
-from dagster import AssetIn, Output, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.meta import frame_metadata
-from assets.validate import quarantined
+from assets.meta import schema_metadata
+from assets.validate import SINGLE_RUN, per_year_table, quarantined
 from nianbao.frames import DECIMAL, template_cells
+from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
 
 PROVINCE_KEY = ["year", "province", "template"]
@@ -48,22 +49,31 @@ def rollup(cells: pl.DataFrame, reports: pl.DataFrame, parsed_reports: pl.DataFr
     return out.sort(*key, "table", "row", "column", nulls_last=True)
 
 
-_INS = {"reports": AssetIn(), "active_disclosure": AssetIn(), "applications": AssetIn(),
-        "review_litigation": AssetIn(), "parsed_reports": AssetIn(), "violations": AssetIn()}
+def _rollup_years(context: AssetExecutionContext, warehouse: Warehouse, name: str, key: list[str]) -> MaterializeResult:
+    rows, last = [], None
+    for year in context.partition_keys:
+        tables = [warehouse.read_year(t, year) for t in ("active_disclosure", "applications", "review_litigation")]
+        df = rollup(long_cells(*tables), warehouse.read_year("reports", year),
+                    warehouse.read_year("parsed_reports", year), quarantined(warehouse.read_year("violations", year)),
+                    key)
+        warehouse.write_year(name, year, df)
+        rows.append({"year": year, "rows": df.height})
+        last = df
+    return MaterializeResult(metadata={**schema_metadata(last), "dagster/row_count": sum(r["rows"] for r in rows),
+                                       "by_year": per_year_table(rows)})
 
 
-@asset(group_name="rollups", ins=_INS, compute_kind="polars", partitions_def=YEARS)
-def rollup_province(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
+_DEPS = ["reports", "active_disclosure", "applications", "review_litigation", "parsed_reports", "violations"]
+
+
+@asset(group_name="rollups", deps=_DEPS, compute_kind="polars", partitions_def=YEARS, backfill_policy=SINGLE_RUN)
+def rollup_province(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """Per (year, province, template): the sum of every cell over validated reports, the number of reports
     behind each figure, how many printed it blank, and how many reports were quarantined."""
-    df = rollup(long_cells(active_disclosure, applications, review_litigation), reports, parsed_reports,
-                quarantined(violations), PROVINCE_KEY)
-    return Output(df, metadata=frame_metadata(df))
+    return _rollup_years(context, warehouse, "rollup_province", PROVINCE_KEY)
 
 
-@asset(group_name="rollups", ins=_INS, compute_kind="polars", partitions_def=YEARS)
-def rollup_national(reports, active_disclosure, applications, review_litigation, parsed_reports, violations):
+@asset(group_name="rollups", deps=_DEPS, compute_kind="polars", partitions_def=YEARS, backfill_policy=SINGLE_RUN)
+def rollup_national(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """Per (year, template): the national sum of every cell over validated reports, with report counts."""
-    df = rollup(long_cells(active_disclosure, applications, review_litigation), reports, parsed_reports,
-                quarantined(violations), NATIONAL_KEY)
-    return Output(df, metadata=frame_metadata(df))
+    return _rollup_years(context, warehouse, "rollup_national", NATIONAL_KEY)

@@ -96,7 +96,7 @@ def cmd_run(a) -> int:
     console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
     t0 = time.perf_counter()
     s = materialize_all(resources(raw, out, progress=True, workers=a.workers), DagsterInstance.get(),
-                        on_partition=lambda k: console.print(f"year {k}: validate, publish, roll up"))
+                        on_partition=lambda k: console.print(f"years {k}: validate, publish, roll up (one run)"))
     wall = time.perf_counter() - t0
     if not s.success:
         console.print("[bold red]run failed[/]; see the Dagster UI (make ui) for the step that failed")

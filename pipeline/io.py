@@ -30,45 +30,59 @@ class Warehouse(ConfigurableResource):
         p = self.path(name)
         return pl.read_parquet(p) if p.exists() else None
 
+    def year_path(self, name: str, key: str) -> Path:
+        """Where one year partition of a partitioned dataset lives: <root>/<name>/year=<Y>/part-0.parquet."""
+        from pipeline.partitions import folder
+
+        return Path(self.root) / name / folder(key) / PART
+
+    def read_year(self, name: str, key: str) -> pl.DataFrame:
+        """One year of a dataset: its year partition, or an unpartitioned dataset's rows of that year (the
+        parse outputs are sorted by year, so only that year's row groups are read)."""
+        from pipeline.partitions import year_filter
+
+        p = self.year_path(name, key)
+        if p.exists():
+            return pl.read_parquet(p)
+        whole = self.path(name)
+        if not whole.exists():
+            raise FileNotFoundError(f"dataset {name} has no year {key}: neither {p} nor {whole} exists "
+                                    "(materialise it first)")
+        return pl.scan_parquet(whole).filter(year_filter(key)).collect()
+
+    def cells(self, key: str | None = None) -> pl.DataFrame:
+        """The live parsed cells of one year (or all), in the order of parsed_reports."""
+        reports = self.read("parsed_reports")
+        if reports is None:
+            raise FileNotFoundError(f"no parsed_reports in {self.root}: materialise the parse first")
+        return CellStore(Path(self.root) / "parsed_cells").read(reports, key, schema=CELL_SCHEMA)
+
+    def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
+        """Write one year partition atomically."""
+        return write_atomic(df, self.year_path(name, key))
+
 
 class ParquetIOManager(ConfigurableIOManager):
-    """Stores each asset (a polars DataFrame) in the warehouse.
+    """Stores the unpartitioned assets (polars DataFrames) in the warehouse: <root>/<asset>/part-0.parquet.
 
-    Unpartitioned: <root>/<asset>/part-0.parquet. Partitioned by year: <root>/<asset>/year=<Y>/part-0.parquet
-    (hive layout, so `scan_parquet("<root>/<asset>/**/*.parquet")` reads every year). An unpartitioned
-    input read by a year partition is filtered to that year on its `year` column, reading only the row
-    groups of that year (the parse outputs are sorted by year).
+    The year-partitioned assets do their own IO through the `Warehouse` resource (one year at a time,
+    <root>/<asset>/year=<Y>/part-0.parquet, hive layout: `scan_parquet("<root>/<asset>/**/*.parquet")`
+    reads every year), so that one run can process many years without holding them all in memory.
     """
 
     warehouse: Warehouse
-
-    def _path(self, name: str, key: str | None) -> Path:
-        from pipeline.partitions import folder
-
-        base = Path(self.warehouse.root) / name
-        return base / folder(key) / PART if key is not None else base / PART
 
     def handle_output(self, context: OutputContext, obj: pl.DataFrame | StoredCells) -> None:
         if isinstance(obj, StoredCells):  # written by the parse stage itself, batch by batch
             context.add_output_metadata({"path": obj.root})
             return
-        key = context.partition_key if context.has_partition_key else None
-        path = write_atomic(obj, self._path(context.asset_key.path[-1], key))
+        if context.has_asset_partitions:
+            raise TypeError(f"{context.asset_key.to_user_string()}: partitioned assets write through the Warehouse")
+        path = write_atomic(obj, self.warehouse.path(context.asset_key.path[-1]))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> pl.DataFrame:
-        from pipeline.partitions import year_filter
-
         name = context.asset_key.path[-1]
         if name == "parsed_cells":
-            key = context.partition_key if context.has_partition_key else None
-            return CellStore(Path(self.warehouse.root) / name).read(
-                self.warehouse.read("parsed_reports"), key, schema=CELL_SCHEMA)
-        if context.has_asset_partitions:
-            return pl.read_parquet(self._path(name, context.asset_partition_key))
-        path = self._path(name, None)
-        if context.has_partition_key:  # a year partition reading an unpartitioned dataset
-            lf = pl.scan_parquet(path)
-            if "year" in lf.collect_schema().names():
-                return lf.filter(year_filter(context.partition_key)).collect()
-        return pl.read_parquet(path)
+            return self.warehouse.cells()
+        return pl.read_parquet(self.warehouse.path(name))

@@ -1,4 +1,5 @@
-"""Materialise everything in-process: the unpartitioned stages once, then every year partition.
+"""Materialise everything in-process: the unpartitioned stages in one run, then every year partition in
+a second run (a single-run backfill over the range of years).
 
 Used by `nianbao run` and the tests. A year partition only needs its own reports; the parse stage
 registers the years it found as dynamic partitions.
@@ -10,9 +11,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from dagster import AssetSelection, DagsterInstance, materialize
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
-from pipeline.partitions import keys_of
+from pipeline.partitions import YEARS, keys_of
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -40,13 +42,14 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
     out = Summary()
     config = QUIET if quiet else None
 
-    def run(selection, partition=None):
-        res = materialize([*ASSETS, *CHECKS], selection=selection, partition_key=partition, resources=resources,
+    def run(selection, keys=None):
+        tags = None if keys is None else {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+        res = materialize([*ASSETS, *CHECKS], selection=selection, tags=tags, resources=resources,
                           instance=instance, run_config=config, raise_on_error=False)
         out.run_ids.append(res.run_id)
         out.success &= res.success
         for e in res.get_asset_check_evaluations():
-            out.checks.append((e.asset_key.to_user_string(), e.check_name, partition, e))
+            out.checks.append((e.asset_key.to_user_string(), e.check_name, None if keys is None else ",".join(keys), e))
         return res
 
     res = run(_keys(UNPARTITIONED))
@@ -60,10 +63,14 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
     out.years = keys_of(reports["year"]) if years is None else years
     out.counts["inputs"] = reports.height + failures.height
     out.counts["failed"] = failures.height
-    for key in out.years:
+    if out.years:
+        # one run for all the years (single-run backfill over the range of year partitions): the steps loop
+        # over the years, so the run costs one set of steps, not one per year
+        order = instance.get_dynamic_partitions(YEARS.name)
+        span = order[min(order.index(k) for k in out.years):max(order.index(k) for k in out.years) + 1]
         if on_partition:
-            on_partition(key)
-        run(_keys(PARTITIONED), key)
+            on_partition(", ".join(span))
+        run(_keys(PARTITIONED), span)
     for asset, name, _, e in out.checks:
         if (asset, name) == ("reports", "conservation"):
             out.counts["validated"] += e.metadata["validated"].value
