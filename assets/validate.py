@@ -3,9 +3,17 @@
 Both assets are partitioned by reporting year and run any number of years in one run (single-run
 backfill policy): the step loops over its years, reads one year's inputs from the warehouse, writes that
 year's outputs atomically, and lets go of them before the next year, so memory is bounded by a year.
+
+Incremental: every rule of the catalogue checked here is judged on one report alone, so a report whose
+content (sha256), parser and rules are unchanged keeps its previous violations and dataset rows. Beside
+each year file a `.basis.arrow` records what it was computed from: (report_id, sha256, parser, rules).
+It is written after the data, so a crash in between only makes the next run redo more, never less.
+Outputs are put in a canonical order, so an incremental run writes the same bytes as a full one.
 """
 
+import hashlib
 import warnings
+from pathlib import Path
 
 import polars as pl
 from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, MetadataValue, asset,
@@ -13,6 +21,7 @@ from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, Materiali
 
 from assets.meta import markdown_table, schema_metadata
 from contracts.validate import validate
+from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
@@ -20,6 +29,56 @@ from pipeline.partitions import YEARS
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta in dagster 1.13; we rely on it
 SINGLE_RUN = BackfillPolicy.single_run()
 DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
+BASIS = ".basis.arrow"
+BASIS_KEY = ["report_id", "sha256", "parser", "rules"]
+
+
+def _rules_version() -> str:
+    """A hash of the code that judges and publishes a report: contracts, template, frames."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for p in sorted([*root.glob("contracts/*.py"), root / "nianbao/template.py", root / "nianbao/frames.py",
+                     root / "nianbao/cells.py", Path(__file__)]):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+RULES_VERSION = _rules_version()
+
+
+def basis(reports: pl.DataFrame) -> pl.DataFrame:
+    """What a year's outputs are computed from: each report's identity, content, parser, and the rules."""
+    return reports.select("report_id", "sha256", "parser", rules=pl.lit(RULES_VERSION))
+
+
+def unchanged(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> pl.Series:
+    """Ids of `reports` whose previous results in `name`'s year partition can be kept as they are."""
+    path = warehouse.year_path(name, key)
+    if not (path.exists() and (path.parent / BASIS).exists()):
+        return pl.Series("report_id", [], pl.String)
+    before = pl.read_ipc(path.parent / BASIS)
+    return basis(reports).join(before, on=BASIS_KEY, how="semi")["report_id"]
+
+
+def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> None:
+    """Record (after the data) what `name`'s year partition was computed from."""
+    path = warehouse.year_path(name, key).parent / BASIS
+    tmp = path.with_name(BASIS + ".tmp")
+    basis(reports).write_ipc(tmp)
+    tmp.replace(path)
+
+
+def canonical_violations(v: pl.DataFrame) -> pl.DataFrame:
+    """Violations in a total order (every column), whatever order they were computed in."""
+    return v.sort(*v.columns, nulls_last=True, maintain_order=True)
+
+
+def in_report_order(df: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """Rows grouped by report in the order of `reports` (year, path), each report's rows in their own order."""
+    pos = reports.select("report_id", _pos=pl.int_range(pl.len(), dtype=pl.UInt32))
+    return df.join(pos, on="report_id", how="left", maintain_order="left").sort(
+        "_pos", maintain_order=True).drop("_pos")
 
 
 def per_year_table(rows: list[dict]) -> MetadataValue:
@@ -36,9 +95,15 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
     rows, by_rule, schema = [], [], None
     for key in context.partition_keys:
         reports = warehouse.read_year("parsed_reports", key)
-        v = validate(reports, warehouse.cells(key)).violations
+        same = unchanged(warehouse, "violations", key, reports).implode()
+        todo = reports.filter(~pl.col("report_id").is_in(same))
+        parts = [validate(todo, warehouse.cells(key, todo)).violations] if todo.height else []
+        if todo.height < reports.height:
+            parts.insert(0, warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same)))
+        v = canonical_violations(pl.concat(parts)) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
         warehouse.write_year("violations", key, v)
-        rows.append({"year": key, "reports_checked": reports.height,
+        write_basis(warehouse, "violations", key, reports)
+        rows.append({"year": key, "reports_checked": reports.height, "reports_revalidated": todo.height,
                      "reports_quarantined": v.filter(pl.col("severity") == "error")["report_id"].n_unique(),
                      "violations": v.height})
         by_rule.append(v.group_by("rule", "severity").agg(violations=pl.len(), reports=pl.col("report_id").n_unique()))
@@ -47,6 +112,7 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
     return MaterializeResult(metadata={
         **schema_metadata(schema), "dagster/row_count": sum(r["violations"] for r in rows),
         "reports_checked": sum(r["reports_checked"] for r in rows),
+        "reports_revalidated": sum(r["reports_revalidated"] for r in rows),
         "reports_quarantined": sum(r["reports_quarantined"] for r in rows),
         "by_rule": MetadataValue.md(markdown_table(rules, 50)), "by_year": per_year_table(rows),
     })
@@ -100,12 +166,20 @@ def validated_datasets(context: AssetExecutionContext, warehouse: Warehouse):
     rows = {name: [] for name in DATASETS}
     last = {}
     for key in context.partition_keys:
-        out = publish(warehouse.read_year("parsed_reports", key), warehouse.cells(key),
-                      warehouse.read_year("violations", key))
+        reports = warehouse.read_year("parsed_reports", key)
+        same = unchanged(warehouse, "reports", key, reports).implode()
+        todo = reports.filter(~pl.col("report_id").is_in(same))
+        violations = warehouse.read_year("violations", key)
+        out = publish(todo, warehouse.cells(key, todo), violations.filter(pl.col("report_id").is_in(todo["report_id"].implode())))
         for name, df in out.items():
+            if todo.height < reports.height:
+                kept = warehouse.read_year(name, key).filter(pl.col("report_id").is_in(same))
+                df = pl.concat([kept, df.select(kept.columns).cast(kept.schema)])
+            df = in_report_order(df, reports)
             warehouse.write_year(name, key, df)
             rows[name].append({"year": key, "rows": df.height, "reports": df["report_id"].n_unique()})
             last[name] = df
+        write_basis(warehouse, "reports", key, reports)
     for name in DATASETS:
         yield MaterializeResult(asset_key=name, metadata={
             **schema_metadata(last[name]), "dagster/row_count": sum(r["rows"] for r in rows[name]),

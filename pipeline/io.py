@@ -50,11 +50,13 @@ class Warehouse(ConfigurableResource):
                                     "(materialise it first)")
         return pl.scan_parquet(whole).filter(year_filter(key)).collect()
 
-    def cells(self, key: str | None = None) -> pl.DataFrame:
-        """The live parsed cells of one year (or all), in the order of parsed_reports."""
-        reports = self.read("parsed_reports")
+    def cells(self, key: str | None = None, reports: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The live parsed cells of one year (or all), in the order of parsed_reports; only those of
+        `reports` (rows of parsed_reports) when given."""
         if reports is None:
-            raise FileNotFoundError(f"no parsed_reports in {self.root}: materialise the parse first")
+            reports = self.read("parsed_reports")
+            if reports is None:
+                raise FileNotFoundError(f"no parsed_reports in {self.root}: materialise the parse first")
         return CellStore(Path(self.root) / "parsed_cells").read(reports, key, schema=CELL_SCHEMA)
 
     def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
