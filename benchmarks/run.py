@@ -33,6 +33,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 from nianbao.decode import decode  # noqa: E402
 from nianbao.formats import detect  # noqa: E402
 from nianbao.parsers import parse_bytes, to_text  # noqa: E402
+from nianbao.store import CellStore  # noqa: E402
 
 EXE = [sys.executable, "-m", "pipeline.cli"]
 SIZES = [int(x) for x in os.environ.get("NIANBAO_BENCH_SIZES", "10000,100000").split(",")]
@@ -140,7 +141,7 @@ def validation(wh: Path) -> dict:
     from contracts.validate import validate
 
     reports = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
-    cells = pl.read_parquet(wh / "parsed_cells" / "part-0.parquet")
+    cells = CellStore(wh / "parsed_cells").read(reports)
     t = time.perf_counter()
     validate(reports, cells)
     pandera = time.perf_counter() - t
@@ -156,9 +157,9 @@ def validation(wh: Path) -> dict:
 
 def accuracy(corpus: Path, wh: Path) -> dict:
     """Cells read exactly on reports without faults; faults detected with their rule; false alarms."""
-    reports = pl.scan_parquet(f"{wh}/parsed_reports/**/*.parquet").select("report_id", "path").collect()
-    cells = pl.scan_parquet(f"{wh}/parsed_cells/**/*.parquet").select(
-        "report_id", "table", "row", "column", "status", "value").collect()
+    index = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
+    reports = index.select("report_id", "path")
+    cells = CellStore(wh / "parsed_cells").read(index).select("report_id", "table", "row", "column", "status", "value")
     errors = pl.scan_parquet(f"{wh}/violations/**/*.parquet").filter(pl.col("severity") == "error").collect()
     failed = set(pl.read_parquet(wh / "parse_failures" / "part-0.parquet")["path"])
     rule_by_path = errors.join(reports, on="report_id").group_by("path").agg(pl.col("rule").unique())
