@@ -9,12 +9,14 @@ invalid) stay null so that no identity is judged on a number nobody printed.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from itertools import chain
 
 import polars as pl
 
 from nianbao import template as T
 from nianbao.cells import COUNTED_AS_ZERO, VALUE
-from nianbao.report import ParsedReport
+from nianbao.report import ParsedCell, ParsedReport
 from nianbao.version import PARSER_VERSION
 
 DECIMAL = pl.Decimal(38, 6)
@@ -47,6 +49,7 @@ def template_cells() -> pl.DataFrame:
                          for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for c in T.expected_cells(t)])
 
 
+@lru_cache(maxsize=65536)  # values repeat (0 above all); equal Decimals give the same answer
 def _int_or_none(v: Decimal | None) -> int | None:
     return int(v) if v is not None and v == v.to_integral_value() else None
 
@@ -66,25 +69,55 @@ def report_rows(rep: ParsedReport, report_id: str, path: str, sha256: str, size:
 def cell_columns(rep: ParsedReport, report_id: str) -> dict[str, list]:
     """The report's cells as columns (lists), ready to be concatenated into the `cells` frame."""
     cs = rep.cells
+    n = len(cs)
+    # ParsedCell is a named tuple: zip(*cells) transposes them into one tuple per field at C speed
+    field = dict(zip(ParsedCell._fields, map(list, zip(*cs)))) if cs else {f: [] for f in ParsedCell._fields}
     return {
-        "report_id": [report_id] * len(cs), "year": [rep.year] * len(cs), "table": [c.table for c in cs], "row": [c.row for c in cs],
-        "column": [c.column for c in cs], "raw": [c.raw for c in cs], "line": [c.line for c in cs],
-        "status": [c.status for c in cs], "value": [c.value for c in cs],
-        "value_int": [_int_or_none(c.value) for c in cs], "note": [c.note for c in cs],
+        "report_id": [report_id] * n, "year": [rep.year] * n, "table": field["table"], "row": field["row"],
+        "column": field["column"], "raw": field["raw"], "line": field["line"],
+        "status": field["status"], "value": field["value"],
+        "value_int": [_int_or_none(v) for v in field["value"]], "note": field["note"],
     }
 
 
 def cells_frame(columns: list[dict[str, list]]) -> pl.DataFrame:
     """Concatenate per-report cell columns into one frame with the `cells` schema."""
-    merged = {k: [v for part in columns for v in part[k]] for k in CELL_SCHEMA}
+    merged = {k: list(chain.from_iterable(part[k] for part in columns)) for k in CELL_SCHEMA}
     # Decimals go in as text and are cast by polars: exact, and far faster than Python Decimal objects.
     merged["value"] = [None if v is None else str(v) for v in merged["value"]]
     schema = {**CELL_SCHEMA, "value": pl.String}
     return pl.DataFrame(merged, schema=schema).with_columns(pl.col("value").str.to_decimal(scale=6).cast(DECIMAL))
 
 
-def _pivot(cells: pl.DataFrame, table: str, value: pl.Expr, columns: tuple[str, ...], dtype) -> pl.DataFrame:
-    base = cells.filter(pl.col("table") == table)
+def _pivot(cells: pl.DataFrame, table: str, value: pl.Expr, columns: tuple[str, ...], dtype,
+           runs: pl.DataFrame | None = None, rest: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per (report_id, row) of `table`, one column per code in `columns`, sorted by report and row order.
+
+    Without `runs`, every cell of `table` in `cells` is pivoted. With `runs` (report_id, row, start, len,
+    order: see `contracts.layout`), each run is a row of the result read by position: the cells
+    `cells[start:start + len]` hold `columns[:len]` in that order, every cell of `table` of the runs'
+    reports is in exactly one run, each (report_id, row) is one run, and `order` sorts the runs like
+    (report_id, row order). Only `rest` (the cells of the other reports, or None) is pivoted.
+    """
+    if runs is None:
+        return _pivot_cells(cells.filter(pl.col("table") == table), value, columns, dtype)
+    runs = runs.sort("order") if not runs["order"].is_sorted() else runs
+    v = cells.select(value.cast(dtype)).to_series()
+    start, length = runs["start"], runs["len"]
+    # column j of a run is its cell at start + j; a shorter run (e.g. no org_subtotal printed) has none
+    wide = runs.select("report_id", "row").with_columns(
+        v.gather(pl.select(pl.when(length > j).then(start + j)).to_series()).alias(c) for j, c in enumerate(columns))
+    if rest is not None:
+        rest = rest.filter(pl.col("table") == table)
+        if rest.height:
+            wide = (pl.concat([wide, _pivot_cells(rest, value, columns, dtype)])
+                    .with_columns(row_order=pl.col("row").replace_strict(ROW_ORDER, return_dtype=pl.Int16))
+                    .sort("report_id", "row_order").drop("row_order"))
+    return wide
+
+
+def _pivot_cells(base: pl.DataFrame, value: pl.Expr, columns: tuple[str, ...], dtype) -> pl.DataFrame:
+    """`_pivot` of the cells of one table, whatever their order."""
     out = (
         base.with_columns(v=value)
         .pivot(on="column", index=["report_id", "row"], values="v", aggregate_function="first")
@@ -108,14 +141,21 @@ def _count_value(arith: bool) -> pl.Expr:
     return printed
 
 
-def applications(cells: pl.DataFrame, arith: bool = False) -> pl.DataFrame:
-    """Table 三, one row per (report, row code), one column per applicant column."""
-    return _pivot(cells, "applications", _count_value(arith), APPLICATION_COLUMNS, pl.Int64)
+def applications(cells: pl.DataFrame, arith: bool = False, runs: pl.DataFrame | None = None,
+                 rest: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Table 三, one row per (report, row code), one column per applicant column.
+
+    `runs`, `rest`: the positions of the table's cells when they are known (see `_pivot`)."""
+    return _pivot(cells, "applications", _count_value(arith), APPLICATION_COLUMNS, pl.Int64, runs, rest)
 
 
-def review_litigation(cells: pl.DataFrame, arith: bool = False) -> pl.DataFrame:
-    """Table 四, one row per (report, group: review / litigation_direct / litigation_after_review)."""
-    return _pivot(cells, "review_litigation", _count_value(arith), T.REVIEW_CODES, pl.Int64).rename({"row": "group"})
+def review_litigation(cells: pl.DataFrame, arith: bool = False, runs: pl.DataFrame | None = None,
+                      rest: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Table 四, one row per (report, group: review / litigation_direct / litigation_after_review).
+
+    `runs`, `rest`: the positions of the table's cells when they are known (see `_pivot`)."""
+    return _pivot(cells, "review_litigation", _count_value(arith), T.REVIEW_CODES, pl.Int64,
+                  runs, rest).rename({"row": "group"})
 
 
 def active_disclosure(cells: pl.DataFrame) -> pl.DataFrame:

@@ -135,10 +135,15 @@ class _Index:
         self.divs = divs
         self.full = full  # name or strong alias -> codes
         self.weak = weak  # unique bare short name -> code
-        # first character -> longest name starting with it (skips most positions)
-        self.maxlen: dict[str, int] = {}
+        # first character -> the lengths (≥ 2, longest first) of the names starting with it: most
+        # positions start no name, and a substring of any other length cannot be one
+        lengths: dict[str, set[int]] = {}
         for name in (*full, *weak):
-            self.maxlen[name[0]] = max(self.maxlen.get(name[0], 0), len(name))
+            if len(name) >= 2:
+                lengths.setdefault(name[0], set()).add(len(name))
+        self.lengths: dict[str, tuple[int, ...]] = {
+            ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()
+        }
 
 
 def _norm_code(raw: str) -> str:
@@ -246,7 +251,8 @@ def _normalise(s: str | None) -> str:
     return _WS.sub("", s) if s else ""
 
 
-def _scan(s: str, idx: _Index, *, strict: bool = False) -> list[_Mention]:
+@functools.lru_cache(maxsize=8192)  # bodies repeat across years and departments
+def _scan(s: str, idx: _Index, *, strict: bool = False) -> tuple[_Mention, ...]:
     """Find division mentions, longest match first, left to right.
 
     ``strict`` (used for free text) keeps only full names of 3+ characters.
@@ -255,14 +261,17 @@ def _scan(s: str, idx: _Index, *, strict: bool = False) -> list[_Mention]:
     i, n = 0, len(s)
     while i < n:
         found = None
-        for length in range(min(idx.maxlen.get(s[i], 0), n - i), 1, -1):
+        lengths = idx.lengths.get(s[i], ())
+        # The last mention ends here (or this is the start): names may chain.
+        at_anchor = i == 0 or (mentions and mentions[-1].end == i)
+        for length in lengths:
+            if length > n - i:
+                continue
             sub = s[i : i + length]
-            after = s[i + length :]
-            at_anchor = i == 0 or (mentions and mentions[-1].end == i)
             codes = idx.full.get(sub)
             if codes:
                 if length == 2:
-                    if strict or not at_anchor or _SUBUNIT_FOLLOW.match(after):
+                    if strict or not at_anchor or _SUBUNIT_FOLLOW.match(s, i + length):
                         codes = None
                     elif sub.endswith("区") and not (
                         mentions
@@ -280,14 +289,18 @@ def _scan(s: str, idx: _Index, *, strict: bool = False) -> list[_Mention]:
             if strict:
                 continue
             code = idx.weak.get(sub)
-            if code is None or not at_anchor or _SUBUNIT_FOLLOW.match(after):
+            if (
+                code is None
+                or not at_anchor
+                or _SUBUNIT_FOLLOW.match(s, i + length)
+            ):
                 continue
             if i > 0 and not any(
                 _is_ancestor(p, code, idx) for p in mentions[-1].codes
             ):
                 continue  # 湛江市台湾事务办公室: a short name must go down the chain
             if idx.divs[code].level == "county" and not _COUNTY_SHORT_FOLLOW.match(
-                after
+                s, i + length
             ):
                 continue
             found = _Mention(i, i + length, (code,))
@@ -297,7 +310,7 @@ def _scan(s: str, idx: _Index, *, strict: bool = False) -> list[_Mention]:
             i = found.end
         else:
             i += 1
-    return mentions
+    return tuple(mentions)
 
 
 def _is_ancestor(anc: str, code: str, idx: _Index) -> bool:
@@ -389,6 +402,7 @@ _DEPARTMENT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the name; bodies repeat across years
 def classify_body(body: str) -> str:
     """Classify an issuing body's name.
 

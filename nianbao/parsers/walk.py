@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from nianbao import template as T
 from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """Label text (normalised, concatenated over cells and lines) and the value cells after it.
 
-    `has_values`: whether any of `values` is a value token (not only empty cells); kept up to date
-    by `segments`, which is where segments are built."""
+    `n_values` is kept up to date by `segments`, which is where segments are built."""
 
     label: str
     line: int
     values: list[Token] = field(default_factory=list)
-    has_values: bool = False
+    n_values: int = 0  # how many of `values` are value tokens (the others are empty cells)
+
+    @property
+    def has_values(self) -> bool:
+        return self.n_values > 0
 
 
-@dataclass(frozen=True)
-class Aligned:
+class Aligned(NamedTuple):
     """The outcome of aligning a row's value cells to its columns."""
 
     cells: tuple[Token | None, ...] | None  # None when ambiguous or not a row
@@ -40,28 +43,35 @@ def segments(tokens: list[Token]) -> list[Segment]:
     """Group tokens into label segments; values before any label get an empty label."""
     out: list[Segment] = []
     seg: Segment | None = None  # the last segment, out[-1]
+    values: list[Token] = []  # its values
     normalise = T.normalise
     for tok in tokens:
         kind = tok.kind
         if kind == TEXT:
-            if seg is not None and not seg.values:
+            if seg is not None and not values:
                 seg.label += normalise(tok.text)
             else:
                 seg = Segment(normalise(tok.text), tok.line)
+                values = seg.values
                 out.append(seg)
         else:
             if seg is None:
                 seg = Segment("", tok.line)
+                values = seg.values
                 out.append(seg)
-            seg.values.append(tok)
+            values.append(tok)
             if kind == VALUE:
-                seg.has_values = True
+                seg.n_values += 1
     return out
 
 
-def align(tokens: list[Token], n: int) -> Aligned:
-    """Choose the n cells of a row from the value/empty tokens printed after its label."""
-    if len(tokens) == n and all(t.kind == VALUE for t in tokens):  # the common case: just the row's values
+def align(tokens: list[Token], n: int, n_values: int | None = None) -> Aligned:
+    """Choose the n cells of a row from the value/empty tokens printed after its label.
+
+    `n_values`: how many of the tokens are values, when the caller knows (a segment does)."""
+    if n_values is None:
+        n_values = sum(1 for t in tokens if t.kind == VALUE)
+    if len(tokens) == n_values == n:  # the common case: just the row's values
         return Aligned(tuple(tokens))
     idx = [i for i, t in enumerate(tokens) if t.kind == VALUE]
     if len(idx) == n:
@@ -140,12 +150,22 @@ class TableRead:
     runs: dict[str, list[Token]] = field(default_factory=dict)  # glued text: each row's undecoded value tokens
 
     def put(self, row: str, columns: tuple[str, ...], aligned: Aligned) -> None:
+        self.put_keys(_cell_keys(row, columns), aligned)
+
+    def put_keys(self, keys: tuple[tuple[str, str], ...], aligned: Aligned) -> None:
+        """`put` with the cells' (row, column) keys already made."""
         if aligned.cells is None:
-            for c in columns:
-                self.ambiguous[(row, c)] = (aligned.reason or "ambiguous", aligned.candidates)
+            ambiguous = (aligned.reason or "ambiguous", aligned.candidates)
+            for key in keys:
+                self.ambiguous[key] = ambiguous
             return
-        for c, tok in zip(columns, aligned.cells):
-            self.cells[(row, c)] = tok
+        self.cells.update(zip(keys, aligned.cells))
+
+
+@lru_cache(maxsize=4096)
+def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The (row, column) keys of a row's cells, in column order."""
+    return tuple((row, c) for c in columns)
 
 
 def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, glued: bool = False) -> None:
@@ -154,12 +174,13 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
     For glued text the value tokens are kept undecoded in `table.runs` (see parsers/glued.py).
     """
     pos = 0
+    match = _matcher(rows).match
     for k, seg in enumerate(segs):
         if not seg.label:
             if seg.has_values:
                 table.notes.append(f"line {seg.line}: values without a label ignored")
             continue
-        i = match_row(seg.label, rows, pos)
+        i = match(seg.label, pos)
         if i is None and seg.has_values and k + 1 < len(segs):
             i = _label_tail(seg, segs[k + 1], rows, pos)
         if i is None:
@@ -174,16 +195,17 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
                 table.found = True
                 pos = i + 1
             continue
-        aligned = align(seg.values, len(cols))
+        aligned = align(seg.values, len(cols), seg.n_values)
         if aligned.reason == "not a row":
             continue  # a group heading or a header cell
         if row.subtotal and not seg.has_values:
             continue
         table.found = True
-        if any((row.code, c) in table.cells for c in cols):
+        keys = _cell_keys(row.code, cols)
+        if not table.cells.keys().isdisjoint(keys):
             table.notes.append(f"line {seg.line}: row {row.code} printed twice; the first is kept")
             continue
-        table.put(row.code, cols, aligned)
+        table.put_keys(keys, aligned)
         pos = i + 1
 
 
