@@ -105,9 +105,14 @@ class CellStore:
             out[(UNKNOWN_YEAR if key == HIVE_NULL else key, p.stem.removeprefix("seg-"))] = p
         return out
 
-    def scan(self, reports: pl.DataFrame, key: str | None = None) -> pl.LazyFrame | None:
-        """The live cells of `reports` (rows of parsed_reports, with `segment`), of one year or all, in the
-        order of `reports`. None when there are none."""
+    def scan(self, reports: pl.DataFrame, key: str | None = None, ordered: bool = False) -> pl.LazyFrame | None:
+        """The live cells of `reports` (rows of parsed_reports, with `segment`), of one year or all; None
+        when there are none.
+
+        Each report's cells are contiguous and in their parse order. Reports come segment by segment,
+        which after an incremental parse is not the order of `reports`; `ordered=True` sorts them into it
+        (a join and a sort: it doubles the memory of the read, so callers that put their own output in
+        order do without)."""
         if key is not None:
             reports = reports.filter(year_filter(key))
         if not reports.height:
@@ -121,13 +126,16 @@ class CellStore:
                                         "(re-run the parse: delete parsed_reports to parse everything again)")
             parts.append(pl.scan_parquet(path).filter(pl.col("report_id").is_in(pl.lit(pl.Series(ids)).implode())))
         lf = pl.concat(parts)
+        if not ordered:
+            return lf
         pos = reports.select("report_id", _pos=pl.int_range(pl.len(), dtype=pl.UInt32)).lazy()
         return lf.join(pos, on="report_id", how="left", maintain_order="left").sort(
             "_pos", maintain_order=True).drop("_pos")
 
-    def read(self, reports: pl.DataFrame, key: str | None = None, schema: dict | None = None) -> pl.DataFrame:
+    def read(self, reports: pl.DataFrame, key: str | None = None, schema: dict | None = None,
+             ordered: bool = False) -> pl.DataFrame:
         """Like `scan`, collected; an empty frame of `schema` when there are no cells."""
-        lf = self.scan(reports, key)
+        lf = self.scan(reports, key, ordered)
         if lf is None:
             return pl.DataFrame(schema=schema or {})
         return lf.collect()
@@ -152,7 +160,7 @@ class CellStore:
         Files are only added here; the old segments become unreferenced and go at the next parse.
         """
         out = []
-        for (year,), part in reports.partition_by("year", as_dict=True, maintain_order=True).items():
+        for (year,), part in reports.sort("path").partition_by("year", as_dict=True, maintain_order=True).items():
             ideal = math.ceil(part.height / SEGMENT_REPORTS)
             if part["segment"].n_unique() <= 2 * ideal + 8:
                 out.append(part)

@@ -50,14 +50,16 @@ class Warehouse(ConfigurableResource):
                                     "(materialise it first)")
         return pl.scan_parquet(whole).filter(year_filter(key)).collect()
 
-    def cells(self, key: str | None = None, reports: pl.DataFrame | None = None) -> pl.DataFrame:
-        """The live parsed cells of one year (or all), in the order of parsed_reports; only those of
-        `reports` (rows of parsed_reports) when given."""
+    def cells(self, key: str | None = None, reports: pl.DataFrame | None = None, ordered: bool = False
+              ) -> pl.DataFrame:
+        """The live parsed cells of one year (or all); only those of `reports` (rows of parsed_reports)
+        when given. Each report's cells are contiguous; the reports are in the order of parsed_reports
+        only with `ordered=True` (see `CellStore.scan`)."""
         if reports is None:
             reports = self.read("parsed_reports")
             if reports is None:
                 raise FileNotFoundError(f"no parsed_reports in {self.root}: materialise the parse first")
-        return CellStore(Path(self.root) / "parsed_cells").read(reports, key, schema=CELL_SCHEMA)
+        return CellStore(Path(self.root) / "parsed_cells").read(reports, key, schema=CELL_SCHEMA, ordered=ordered)
 
     def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
         """Write one year partition atomically."""
@@ -86,5 +88,5 @@ class ParquetIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> pl.DataFrame:
         name = context.asset_key.path[-1]
         if name == "parsed_cells":
-            return self.warehouse.cells()
+            return self.warehouse.cells(ordered=True)
         return pl.read_parquet(self.warehouse.path(name))

@@ -30,7 +30,7 @@ def digests(wh, staging: bool = True):
 def staged(wh):
     """The parse staging without where it was stored: the index minus `segment`, the live cells."""
     reports = pl.read_parquet(wh / "parsed_reports" / "part-0.parquet")
-    return reports.drop("segment"), CellStore(wh / "parsed_cells").read(reports)
+    return reports.drop("segment"), CellStore(wh / "parsed_cells").read(reports, ordered=True)
 
 
 def test_only_new_and_changed_files_are_parsed(tmp_path):
