@@ -99,7 +99,10 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
             if progress:
                 progress(len(chunk))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: workers start from a small clean process, not a copy of the caller (a Dagster run
+        # holding hundreds of MB), so each worker's memory is the parser's, and no lock or thread of the
+        # caller is inherited half-way
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             chunks = list(_chunks(items, batch_size))
             for chunk, part in zip(chunks, pool.map(parse_batch, chunks, [keep] * len(chunks))):
                 parts.append(sink(part))
