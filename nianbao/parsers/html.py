@@ -20,7 +20,10 @@ _NUMERIC = re.compile(r"[\d\s\u00a0.,，]+")
 
 
 def _cell_text(node) -> str:
-    text = _WS.sub(" ", node.text(deep=True, separator="")).strip()
+    text = node.text(deep=True, separator="")
+    if text.isdigit() and text.isascii():  # most cells: a plain number, already what the rules below give
+        return text
+    text = _WS.sub(" ", text).strip()
     if _NUMERIC.fullmatch(text):
         text = _WS.sub("", text)  # "12\n34" is one number split by a line break
     return text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache, partial
+from itertools import accumulate
 
 from nianbao import cells as C
 from nianbao import meta
@@ -24,28 +25,45 @@ _END = re.compile(r"^[五六][、.]|存在的主要问题|其他需要报告的�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-# Literal fragments one of which a heading line must contain before it is normalised and matched
-# (as one regular expression per heading: a single scan of the line).
+# Literal fragments one of which a heading line must contain before it is normalised and matched.
 _KEYS = {pattern: re.compile("|".join(keys)) for pattern, keys in (
     (_A2, ("二十条", "主动公开")), (_A3, ("申请", "勾稽")), (_A4, ("复议",)), (_END, ("五", "六", "存在", "其他需要")))}
 
 
-def _first(lines: list[str], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
-    has_key = _KEYS[pattern].search
-    for i, line in enumerate(lines[start:stop], start):
-        if has_key(line) and pattern.search(T.normalise(line)):
-            return i
-    return None
+class _Headings:
+    """Finds heading lines in a report: the lines are joined once, and only the few lines holding one
+    of a heading's key fragments (found by one scan of the joined text) are normalised and matched."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.text = "\n".join(lines)
+        self.ends = list(accumulate(map(len, lines)))  # ends[i]: total length of lines[0..i]
+
+    def first(self, pattern: re.Pattern[str], start: int) -> int | None:
+        """Index (≥ start) of the first line that contains a key fragment of `pattern` and matches it."""
+        if start >= len(self.lines):
+            return None
+        line, pos = start, (self.ends[start - 1] if start else 0) + start  # offset of line `start`
+        checked = -1
+        for m in _KEYS[pattern].finditer(self.text, pos):
+            line += self.text.count("\n", pos, m.start())
+            pos = m.start()
+            if line != checked:
+                checked = line
+                if pattern.search(T.normalise(self.lines[line])):
+                    return line
+        return None
 
 
 def regions(lines: list[str]) -> dict[str, tuple[int, int] | None]:
     """Line ranges [start, end) of the three tables, found by their headings (None when absent)."""
-    a2 = _first(lines, _A2, 0)
-    a3 = _first(lines, _A3, a2 + 1 if a2 is not None else 0)
-    a4 = _first(lines, _A4, (a3 if a3 is not None else a2 if a2 is not None else 0) + 1)
+    headings = _Headings(lines)
+    a2 = headings.first(_A2, 0)
+    a3 = headings.first(_A3, a2 + 1 if a2 is not None else 0)
+    a4 = headings.first(_A4, (a3 if a3 is not None else a2 if a2 is not None else 0) + 1)
     if a2 is not None and a3 is None and a4 is None:
         a4 = None
-    end = _first(lines, _END, (a4 if a4 is not None else a3 if a3 is not None else 0) + 1)
+    end = headings.first(_END, (a4 if a4 is not None else a3 if a3 is not None else 0) + 1)
     end = len(lines) if end is None else end
     out: dict[str, tuple[int, int] | None] = {}
     out["active_disclosure"] = (a2, a3 if a3 is not None else a4 if a4 is not None else end) if a2 is not None else None
