@@ -130,6 +130,7 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead]) -> tuple[Par
     """The expected cells in canonical order, each read from its token under the cell policy (`cells.read`)."""
     out: list[ParsedCell] = []
     append = out.append
+    read_value = C.read
     for table, cells in plan:
         read = reads[table]
         found, cell_notes = read.cells, read.cell_notes
@@ -138,10 +139,15 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead]) -> tuple[Par
             if tok is _ABSENT:
                 append(_unread_cell(table, row, col, read))
                 continue
-            raw = "" if tok is None or tok.kind == EMPTY else tok.text
-            v = C.read(raw, kind)
+            if tok is None:
+                raw, line = "", None
+            else:
+                tok_kind, raw, line = tok  # a Token: (kind, text, line)
+                if tok_kind == EMPTY:
+                    raw = ""
+            v = read_value(raw, kind)
             note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
-            append(_new_cell((table, row, col, raw, None if tok is None else tok.line, v.status, v.value, note)))
+            append(_new_cell((table, row, col, raw, line, v.status, v.value, note)))
     return tuple(out)
 
 
