@@ -17,7 +17,7 @@ import polars as pl
 from contracts import applications as A
 from contracts import cells as C
 from contracts import review_litigation as R
-from nianbao import frames as F
+from contracts import layout as L
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,17 @@ class Frame:
 
 def frames(reports: pl.DataFrame, cells: pl.DataFrame) -> list[Frame]:
     """The derived frames, from the same template identities as the pandera models."""
-    cells = C.complete(reports, cells)
-    apps = F.applications(cells, arith=True)
+    cells, layout = C.completed(reports, cells)
+    apps, rl = L.wide_frames(cells, layout)
     rows = apps.select("report_id", "row", **{
         A.ROW_TOTAL: pl.col("total") - A.ROW_TOTAL_EXPECTED,
         A.SUBTOTALS: pl.col("org_subtotal") - A.ORG_SUBTOTAL_EXPECTED,
     })
     ident = A.identity_frame(apps, reports)
     diff_cols = [c for c in ident.columns if "|" in c and "#" not in c]
-    rl = F.review_litigation(cells, arith=True)
     review = rl.select("report_id", "group", **{R.GROUP_TOTAL: pl.col("total") - R.EXPECTED})
     cell_rules = cells.select("report_id", "table", "row", "column", **{
-        C.NON_NEGATIVE: C._value_ok(), C.PRESENT: ~pl.col("status").is_in([C.MISSING, C.AMBIGUOUS])})
+        C.NON_NEGATIVE: C._value_ok(), C.PRESENT: ~C.one_of("status", [C.MISSING, C.AMBIGUOUS])})
     return [
         Frame("application_rows", rows, {A.ROW_TOTAL: A.ROW_TOTAL, A.SUBTOTALS: A.SUBTOTALS}, {}),
         Frame("application_identities", ident.select("report_id", *diff_cols),

@@ -31,7 +31,7 @@ class ReviewLitigation(pa.DataFrameModel):
 
 def group_violations(frame: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
     """Violation rows for the failing (report, group) rows."""
-    df = frame.with_row_index("i").filter(pl.col("i").is_in(rows)).select(
+    df = (frame[rows] if rows else frame.clear()).select(
         "report_id", row=pl.col("group"), table=pl.lit("review_litigation"), column=pl.lit("total"),
         expected=EXPECTED, actual=pl.col("total"))
     msg = pl.format("{}: total printed {} but upheld + corrected + other + pending = {}",

@@ -7,11 +7,11 @@ import polars as pl
 
 from contracts import applications as A
 from contracts import cells as C
+from contracts import layout as L
 from contracts import review_litigation as R
 from contracts import violations as V
 from contracts.reports import Reports, template_year_warnings
 from contracts.runner import failing_rows, failures, require
-from nianbao import frames as F
 
 VALIDATED, QUARANTINED, FAILED = "validated", "quarantined", "failed"
 
@@ -27,21 +27,21 @@ class Validation:
 def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     """Check every rule of the catalogue that can be judged from the reports themselves."""
     require(Reports, reports)
-    cells = C.complete(reports, cells)
+    cells, layout = C.completed(reports, cells)
     parts = [template_year_warnings(reports), C.blank_warnings(cells)]
 
-    fc = require(C.Cells, cells, allowed=(C.NON_NEGATIVE, C.PRESENT))
+    fc = require(C.Cells, cells.with_columns(layout.key), allowed=(C.NON_NEGATIVE, C.PRESENT))
     parts.append(C.value_violations(cells, failing_rows(fc, C.NON_NEGATIVE)))
-    parts.append(C.presence_violations(cells, failing_rows(fc, C.PRESENT)))
+    parts.append(C.presence_violations(cells, failing_rows(fc, C.PRESENT), layout))
 
-    apps = F.applications(cells, arith=True)
+    apps, rl = L.wide_frames(cells, layout)
     fc = failures(A.Applications, apps)
     for rule in (A.ROW_TOTAL, A.SUBTOTALS):
         parts.append(A.row_violations(apps, failing_rows(fc, rule), rule))
     ident = A.identity_frame(apps, reports)
-    parts.append(A.identity_violations(ident, failures(A.ApplicationIdentities, ident)))
+    # the model judges the differences; the #expected/#actual companions are only read for the messages
+    parts.append(A.identity_violations(ident, failures(A.ApplicationIdentities, ident.select("report_id", *A.NAMES))))
 
-    rl = F.review_litigation(cells, arith=True)
     parts.append(R.group_violations(rl, failing_rows(failures(R.ReviewLitigation, rl), R.GROUP_TOTAL)))
 
     violations = V.frame(parts, reports.select("report_id", "source"))
