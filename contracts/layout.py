@@ -87,7 +87,7 @@ class Layout:
     `key` and `slow` have one entry per cell of the frame; `runs` one row per row run of the fast reports.
     """
 
-    key: pl.Series  # UInt32 (UInt64 for huge frames): block × STRIDE + position in the template's printed layout; null in slow reports
+    key: pl.Series  # UInt32 (UInt64 if huge): block × STRIDE + place in the printed layout; null in slow reports
     slow: pl.Series  # Boolean: the cell belongs to a slow report (or to no report of `reports`)
     runs: pl.DataFrame  # table (index in T.TABLES), row (code), start, len, block: the runs of the fast reports
     block_ids: pl.Series  # report_id of each block
