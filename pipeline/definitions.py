@@ -6,7 +6,7 @@ from dagster import Definitions
 from assets import checks, inventory, parse, rollups, validate
 from pipeline.io import ParquetIOManager, Warehouse
 from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
-from pipeline.sensors import PARSE_JOB, YEAR_JOB, changed_years_sensor, raw_files_sensor
+from pipeline.sensors import PARSE_JOB, SENSORS, YEAR_JOB
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,
           rollups.rollup_province, rollups.rollup_national]
@@ -27,4 +27,4 @@ def resources(raw: str | None = None, warehouse: str | None = None, progress: bo
 
 
 defs = Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[PARSE_JOB, YEAR_JOB],
-                   sensors=[raw_files_sensor, changed_years_sensor], resources=resources())
+                   sensors=SENSORS, resources=resources())

@@ -50,3 +50,6 @@ def changed_years_sensor(context: SensorEvaluationContext, asset_event):
     if not keys:
         return SkipReason("the parse changed no year")
     return [RunRequest(run_key=f"{asset_event.run_id}:{k}", partition_key=k) for k in keys]
+
+
+SENSORS = [raw_files_sensor, changed_years_sensor]  # what the code location registers
