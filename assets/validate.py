@@ -30,6 +30,15 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta
 SINGLE_RUN = BackfillPolicy.single_run()
 DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
 BASIS = ".basis.arrow"
+# Reports per validation / publication call: every rule here is per report, so a year is processed in
+# chunks and memory is bounded by a chunk's cells, not by the year (a national year is 100,000+ reports).
+# Pivoting to the published tables needs more memory per cell than the contracts do, hence the smaller one.
+VALIDATE_CHUNK, PUBLISH_CHUNK = 20_000, 5_000
+
+
+def chunks(df: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    """Consecutive slices of at most `size` rows (none for an empty frame)."""
+    return [df.slice(i, size) for i in range(0, df.height, size)]
 BASIS_KEY = ["report_id", "sha256", "parser", "rules"]
 
 
@@ -97,7 +106,7 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         reports = warehouse.read_year("parsed_reports", key)
         same = unchanged(warehouse, "violations", key, reports).implode()
         todo = reports.filter(~pl.col("report_id").is_in(same))
-        parts = [validate(todo, warehouse.cells(key, todo)).violations] if todo.height else []
+        parts = [validate(chunk, warehouse.cells(key, chunk)).violations for chunk in chunks(todo, VALIDATE_CHUNK)]
         if todo.height < reports.height:
             parts.insert(0, warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same)))
         v = canonical_violations(pl.concat(parts)) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
@@ -170,7 +179,10 @@ def validated_datasets(context: AssetExecutionContext, warehouse: Warehouse):
         same = unchanged(warehouse, "reports", key, reports).implode()
         todo = reports.filter(~pl.col("report_id").is_in(same))
         violations = warehouse.read_year("violations", key)
-        out = publish(todo, warehouse.cells(key, todo), violations.filter(pl.col("report_id").is_in(todo["report_id"].implode())))
+        pieces = [publish(chunk, warehouse.cells(key, chunk),
+                          violations.filter(pl.col("report_id").is_in(chunk["report_id"].implode())))
+                  for chunk in chunks(todo, PUBLISH_CHUNK)] or [publish(todo, warehouse.cells(key, todo), violations)]
+        out = {name: pl.concat([p[name] for p in pieces]) for name in DATASETS}
         for name, df in out.items():
             if todo.height < reports.height:
                 kept = warehouse.read_year(name, key).filter(pl.col("report_id").is_in(same))
