@@ -30,8 +30,12 @@ class Frame:
     true: dict[str, str]  # column → rule id: the column must be true
 
 
-def frames(reports: pl.DataFrame, cells: pl.DataFrame) -> list[Frame]:
-    """The derived frames, from the same template identities as the pandera models."""
+def frames(reports: pl.DataFrame, cells: pl.DataFrame, per_report: bool = False) -> list[Frame]:
+    """The derived frames, from the same template identities as the pandera models.
+
+    `per_report=True` folds the cell rules to one row per report (all of its cells pass, or not): the
+    same rules and the same failing reports on a frame ~200× smaller, for the Data Docs of a whole year.
+    """
     cells, layout = C.completed(reports, cells)
     apps, rl = L.wide_frames(cells, layout)
     rows = apps.select("report_id", "row", **{
@@ -43,6 +47,9 @@ def frames(reports: pl.DataFrame, cells: pl.DataFrame) -> list[Frame]:
     review = rl.select("report_id", "group", **{R.GROUP_TOTAL: pl.col("total") - R.EXPECTED})
     cell_rules = cells.select("report_id", "table", "row", "column", **{
         C.NON_NEGATIVE: C._value_ok(), C.PRESENT: ~C.one_of("status", [C.MISSING, C.AMBIGUOUS])})
+    if per_report:
+        cell_rules = cell_rules.group_by("report_id", maintain_order=True).agg(
+            pl.col(C.NON_NEGATIVE).all(), pl.col(C.PRESENT).all())
     return [
         Frame("application_rows", rows, {A.ROW_TOTAL: A.ROW_TOTAL, A.SUBTOTALS: A.SUBTOTALS}, {}),
         Frame("application_identities", ident.select("report_id", *diff_cols),
@@ -67,9 +74,16 @@ def _context(docs_dir: Path | None):
     return gx, ctx
 
 
-def run(reports: pl.DataFrame, cells: pl.DataFrame, docs_dir: Path | None = None) -> dict[str, set[str]]:
+def run(reports: pl.DataFrame, cells: pl.DataFrame, docs_dir: Path | None = None,
+        per_report: bool = False) -> dict[str, set[str]]:
     """Run the suite; rule id → ids of the reports failing it. With `docs_dir`, also build Data Docs there."""
-    return run_frames(frames(reports, cells), docs_dir)
+    return run_frames(frames(reports, cells, per_report), docs_dir)
+
+
+def docs_index(docs_dir: Path) -> Path | None:
+    """The Data Docs front page GX built under `docs_dir`."""
+    found = sorted(docs_dir.rglob("local_site/index.html")) or sorted(docs_dir.rglob("index.html"))
+    return found[0] if found else None
 
 
 def run_frames(derived: list[Frame], docs_dir: Path | None = None) -> dict[str, set[str]]:

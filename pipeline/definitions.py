@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from assets import checks, inventory, parse, rollups, validate
+from assets import checks, data_docs, inventory, parse, rollups, summary, validate
 from pipeline.io import ParquetIOManager, Warehouse
 from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
 from pipeline.sensors import PARSE_JOB, SENSORS, YEAR_JOB
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,
-          rollups.rollup_province, rollups.rollup_national]
+          rollups.rollup_province, rollups.rollup_national, data_docs.data_docs, summary.year_summary]
 CHECKS = [*checks.contract_checks, *checks.published_checks, checks.parse_conservation, checks.conservation]
 UNPARTITIONED = [inventory.raw_inventory, parse.parse_reports]
-PARTITIONED = [validate.violations, validate.validated_datasets, rollups.rollup_province, rollups.rollup_national]
+PARTITIONED = [validate.violations, validate.validated_datasets, rollups.rollup_province, rollups.rollup_national,
+               data_docs.data_docs, summary.year_summary]
 
 
 def resources(raw: str | None = None, warehouse: str | None = None, progress: bool = False, workers: int = 0) -> dict:

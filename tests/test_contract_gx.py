@@ -38,3 +38,29 @@ def test_gx_builds_data_docs(seeds, tmp_path):
     gx.run(*seeds, docs_dir=tmp_path / "gx")
     index = list((tmp_path / "gx").rglob("index.html"))
     assert index and "nianbao" in index[0].read_text(encoding="utf-8")
+
+
+def test_data_docs_asset_writes_docs_and_agrees_with_pandera(tmp_path):
+    """Through the pipeline: per-year Data Docs in the warehouse, linked in the metadata, and the check that
+    GX and pandera fail the same reports holds on the seeds plus a broken report."""
+    import shutil
+
+    from conftest import SEEDS
+    from pipeline.definitions import resources
+    from pipeline.runner import materialize_all
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in SEEDS[:2]:
+        shutil.copy(p, raw / p.name)
+    broken = SEEDS[2].read_text(encoding="utf-8").replace("一、本年新收政府信息公开申请数量\t\t9",
+                                                         "一、本年新收政府信息公开申请数量\t\t19")
+    (raw / "broken.txt").write_text(broken, encoding="utf-8")
+    s = materialize_all(resources(str(raw), str(tmp_path / "wh"), workers=1))
+    assert s.success and s.counts["quarantined"] == 1
+    agree = [e for asset, name, _, e in s.checks if (asset, name) == ("data_docs", "agrees_with_pandera")]
+    assert len(agree) == 1 and agree[0].passed
+    pages = list((tmp_path / "wh" / "data_docs").rglob("index.html"))
+    assert pages, "no Data Docs written"
+    html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "wh" / "data_docs").rglob("*.html"))
+    assert "applications.row_total" in html or "applications.balance" in html
