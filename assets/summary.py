@@ -1,0 +1,73 @@
+"""The year summary: one self-contained HTML page per reporting year (charts of the rollups, quarantine list).
+
+Written to <warehouse>/summary/year=<Y>/index.html, atomically; the materialisation links every page
+(a path and a file:// URL) and previews its figures in markdown. The page fetches nothing, so it opens on
+a machine without internet (see nianbao/summary.py).
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.validate import SINGLE_RUN
+from nianbao.summary import YearSummary, render_html, render_markdown, summarise
+from pipeline.io import Warehouse
+from pipeline.partitions import YEARS
+
+PAGE = "index.html"
+PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is still linked)
+
+
+def page_path(warehouse: Warehouse, key: str) -> Path:
+    """Where a year's page lives: <warehouse>/summary/year=<Y>/index.html."""
+    return warehouse.year_path("summary", key).with_name(PAGE)
+
+
+def write_text_atomic(text: str, path: Path) -> Path:
+    """Write `text` (UTF-8) so that a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the page is for others to open
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def year_figures(warehouse: Warehouse, key: str, parse_failures: int) -> YearSummary:
+    """The figures of one year, read from the warehouse."""
+    return summarise(key, parsed_reports=warehouse.read_year("parsed_reports", key),
+                     reports=warehouse.read_year("reports", key),
+                     applications=warehouse.read_year("applications", key),
+                     review_litigation=warehouse.read_year("review_litigation", key),
+                     rollup_province=warehouse.read_year("rollup_province", key),
+                     violations=warehouse.read_year("violations", key), parse_failures=parse_failures)
+
+
+@asset(group_name="rollups", compute_kind="html", partitions_def=YEARS, backfill_policy=SINGLE_RUN,
+       deps=["rollup_province", "rollup_national", "reports", "applications", "review_litigation", "violations",
+             "parsed_reports", "parse_failures"])
+def year_summary(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    """A static HTML page per reporting year, for auditors (works offline): counts, applications received
+    by province, disclosure rate by body type, correction rate of review and litigation, and the quarantine
+    list. <warehouse>/summary/year=<Y>/index.html."""
+    failures = warehouse.read("parse_failures")
+    n_failures = 0 if failures is None else failures.height
+    meta, previews = {}, []
+    for key in context.partition_keys:
+        figures = year_figures(warehouse, key, n_failures)
+        path = write_text_atomic(render_html(figures), page_path(warehouse, key))
+        meta[f"page {key}"] = MetadataValue.path(str(path))
+        meta[f"link {key}"] = MetadataValue.url(path.resolve().as_uri())
+        if len(previews) < PREVIEW_YEARS:
+            previews.append(render_markdown(figures))
+    skipped = len(context.partition_keys) - len(previews)
+    preview = "\n\n".join(previews) + (f"\n\n… {skipped} more years: open their pages" if skipped else "")
+    return MaterializeResult(metadata={**meta, "preview": MetadataValue.md(preview),
+                                       "pages": len(context.partition_keys)})
