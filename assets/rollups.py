@@ -13,6 +13,8 @@ key's template has a row for every key that has any parsed report. The derived r
 table `rates` (column `total`): `disclosure_rate` = (granted + partially_granted) / total_processed,
 `review_correction_rate` = corrected / (total − pending) of 行政复议, `litigation_correction_rate` the
 same over both 行政诉讼 groups; null where the denominator is 0 (or no report is behind it).
+A report left out because another input of the same body and year is used (`identity.duplicate_report`)
+is in no rollup.
 """
 
 import polars as pl
@@ -20,6 +22,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.meta import schema_metadata
 from assets.validate import SINGLE_RUN, per_year_table, quarantined
+from contracts.history import unused_duplicates
 from nianbao.frames import DECIMAL, template_cells
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
@@ -115,10 +118,12 @@ def rollup(tables: dict[str, pl.DataFrame], reports: pl.DataFrame, parsed_report
 def _rollup_years(context: AssetExecutionContext, warehouse: Warehouse, name: str, key: list[str]) -> MaterializeResult:
     rows, last = [], None
     for year in context.partition_keys:
-        tables = {t: warehouse.read_year(t, year) for t, _ in TABLES}
-        df = rollup(tables, warehouse.read_year("reports", year),
-                    warehouse.read_year("parsed_reports", year), quarantined(warehouse.read_year("violations", year)),
-                    key)
+        violations = warehouse.read_year("violations", year)
+        unused = unused_duplicates(violations).implode()  # another input of the same body and year is used
+        tables = {t: warehouse.read_year(t, year).filter(~pl.col("report_id").is_in(unused)) for t, _ in TABLES}
+        df = rollup(tables, warehouse.read_year("reports", year).filter(~pl.col("report_id").is_in(unused)),
+                    warehouse.read_year("parsed_reports", year).filter(~pl.col("report_id").is_in(unused)),
+                    quarantined(violations), key)
         warehouse.write_year(name, year, df)
         rows.append({"year": year, "rows": df.height})
         last = df

@@ -20,6 +20,8 @@ from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, Materiali
                      multi_asset)
 
 from assets.meta import markdown_table, schema_metadata
+from contracts import history as H
+from contracts import violations as V
 from contracts.validate import validate
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
@@ -30,6 +32,7 @@ warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta
 SINGLE_RUN = BackfillPolicy.single_run()
 DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
 BASIS = ".basis.arrow"
+FIGURES = ".figures.arrow"
 # Reports per validation / publication call: every rule here is per report, so a year is processed in
 # chunks and memory is bounded by a chunk's cells, not by the year (a national year is 100,000+ reports).
 # Pivoting to the published tables needs more memory per cell than the contracts do, hence the smaller one.
@@ -78,6 +81,25 @@ def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame
     tmp.replace(path)
 
 
+def figures_path(warehouse: Warehouse, key: str) -> Path:
+    """Where a year's per-report history figures are kept (beside its violations)."""
+    return warehouse.year_path("violations", key).parent / FIGURES
+
+
+def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
+    """The history figures of the year before `key`, when that year has been validated."""
+    if not key.isdigit():
+        return None
+    path = figures_path(warehouse, str(int(key) - 1))
+    return pl.read_ipc(path) if path.exists() else None
+
+
+def write_ipc_atomic(df: pl.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    df.write_ipc(tmp)
+    tmp.replace(path)
+
+
 def canonical_violations(v: pl.DataFrame) -> pl.DataFrame:
     """Violations in a total order (every column), whatever order they were computed in."""
     return v.sort(*v.columns, nulls_last=True, maintain_order=True)
@@ -102,15 +124,26 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
     expected, actual, message. A report with any error is quarantined; warnings keep it in.
     One partition per reporting year; the contracts run over all of that year's reports at once."""
     rows, by_rule, schema = [], [], None
-    for key in context.partition_keys:
+    for key in sorted(context.partition_keys):  # a year's history rules read the year before
         reports = warehouse.read_year("parsed_reports", key)
         same = unchanged(warehouse, "violations", key, reports).implode()
         todo = reports.filter(~pl.col("report_id").is_in(same))
-        parts = [validate(chunk, warehouse.cells(key, chunk)).violations for chunk in chunks(todo, VALIDATE_CHUNK)]
-        if todo.height < reports.height:
-            parts.insert(0, warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same)))
-        v = canonical_violations(pl.concat(parts)) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
+        parts, figs = [], []
+        for chunk in chunks(todo, VALIDATE_CHUNK):
+            cells = warehouse.cells(key, chunk)
+            parts.append(validate(chunk, cells).violations)
+            figs.append(H.figures(chunk, cells))
+        if todo.height < reports.height:  # reused: the per-report rules' rows and figures of unchanged reports
+            kept = warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same))
+            parts.insert(0, kept.filter(~pl.col("rule").is_in(list(H.CROSS_REPORT))))
+            figs.insert(0, pl.read_ipc(figures_path(warehouse, key)).filter(pl.col("report_id").is_in(same)))
+        per_report = pl.concat(parts) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
+        figs = pl.concat(figs) if figs else pl.DataFrame(schema=H.FIGURE_SCHEMA)
+        previous = previous_figures(warehouse, key)
+        cross = H.warnings(reports, figs, previous, quarantined(per_report))
+        v = canonical_violations(pl.concat([per_report, V.frame(cross, reports.select("report_id", "source"))]))
         warehouse.write_year("violations", key, v)
+        write_ipc_atomic(figs, figures_path(warehouse, key))
         write_basis(warehouse, "violations", key, reports)
         rows.append({"year": key, "reports_checked": reports.height, "reports_revalidated": todo.height,
                      "reports_quarantined": v.filter(pl.col("severity") == "error")["report_id"].n_unique(),
