@@ -18,9 +18,10 @@ is in no rollup.
 """
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.meta import schema_metadata
+from assets.summary import page_path
 from assets.validate import SINGLE_RUN, per_year_table, quarantined
 from contracts.history import unused_duplicates
 from nianbao.frames import DECIMAL, template_cells
@@ -127,8 +128,10 @@ def _rollup_years(context: AssetExecutionContext, warehouse: Warehouse, name: st
         warehouse.write_year(name, year, df)
         rows.append({"year": year, "rows": df.height})
         last = df
+    # the year's HTML summary (asset year_summary, written after the rollups in the same run)
+    pages = {f"summary {y}": MetadataValue.url(page_path(warehouse, y).resolve().as_uri()) for y in context.partition_keys}
     return MaterializeResult(metadata={**schema_metadata(last), "dagster/row_count": sum(r["rows"] for r in rows),
-                                       "by_year": per_year_table(rows)})
+                                       "by_year": per_year_table(rows), **pages})
 
 
 _DEPS = ["reports", "active_disclosure", "applications", "review_litigation", "parsed_reports", "violations"]
