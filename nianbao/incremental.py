@@ -49,7 +49,8 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     Cells of the files parsed now go to `store`; cells of reused files stay where they are. Returns the
     index (reports sorted by year and path, failures by path: what a full parse of the same files gives,
     up to which segment holds a report's cells) and counts: files reused, files parsed, previous
-    entries dropped (their file changed or is gone), the year partitions touched, the new cells by status.
+    entries dropped (their file changed or is gone), the year partitions touched (a changed year's next
+    year too: its history warnings look back), the new cells by status.
     """
     current = inventory.select("path", "sha256")
     if previous is None:
@@ -79,8 +80,12 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     reports = reports.sort("year", "path", nulls_last=True)
     failures = pl.concat([old_f, new.failures]).sort("path")
     dropped = 0 if previous is None else previous.n_inputs - old_r.height - old_f.height
+    touched = set(_years(new.reports)) | set(_years(gone))
+    present = set(_years(reports))
+    # the history warnings of year Y+1 compare with year Y: a change in Y touches Y+1 too
+    touched |= {str(int(y) + 1) for y in touched if y.isdigit() and str(int(y) + 1) in present}
     counts = {"reused": old_r.height + old_f.height, "parsed": len(items), "dropped": dropped,
-              "years": sorted(set(_years(new.reports)) | set(_years(gone))),
+              "years": sorted(touched),
               "new_cells": dict(sorted(statuses.items()))}
     return Index(reports, failures), counts
 
