@@ -6,6 +6,7 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 
 from assets.meta import frame_metadata
+from nianbao import manifest as M
 from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
 from nianbao.store import CellStore, StoredCells
 from pipeline.io import Warehouse
@@ -30,14 +31,19 @@ from pipeline.resources import Progress, RawReports
 def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, raw: RawReports, progress: Progress,
                   warehouse: Warehouse):
     """Parse every inventoried file in batches on a process pool, streaming each batch's cells to the cell
-    store. A file whose content (SHA-256) and the parser's version are unchanged since the last
-    materialisation is not parsed again: its rows are reused."""
+    store, then apply the manifest (if any) to every report. A file whose content (SHA-256), the parser's
+    version and its manifest row are unchanged since the last materialisation is not parsed again: its
+    rows are reused."""
     store = CellStore(Path(warehouse.root) / "parsed_cells")
+    manifest, matched, missing = _manifest(context, raw, raw_inventory)
     old_r, old_f = warehouse.read("parsed_reports"), warehouse.read("parse_failures")
     previous = None
     if old_r is not None and old_f is not None and "segment" in old_r.columns:
-        previous = Index(old_r, old_f)
+        previous = Index(_as_index(old_r), old_f)
     removed = store.collect_garbage(previous.reports if previous else pl.DataFrame(schema=INDEX_SCHEMA))
+    if previous is not None:  # after the garbage collection: the index on disk still points at every segment
+        previous = Index(M.reusable(previous.reports, matched), previous.failures)
+        old_r = previous.reports
     changed = raw_inventory.height
     if previous is not None:
         changed -= raw_inventory.join(pl.concat([old_r.select("path", "sha256"), old_f.select("path", "sha256")]),
@@ -50,6 +56,8 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
         close()
     if parsed.n_inputs != raw_inventory.height:
         raise RuntimeError(f"{raw_inventory.height} files inventoried but {parsed.n_inputs} parsed or failed")
+    reports, applied = M.apply(parsed.reports, matched)
+    parsed = Index(reports, parsed.failures)
     years = keys_of(parsed.reports["year"])
     new = [k for k in years if not context.instance.has_dynamic_partition(YEARS.name, k)]
     if new:
@@ -60,9 +68,30 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
     changed_years = ",".join(counts.pop("years"))
     new_cells = counts.pop("new_cells")
     yield Output(parsed.reports, "parsed_reports", metadata={
-        **frame_metadata(parsed.reports), **counts, "years": ",".join(years), "years_changed": changed_years})
+        **frame_metadata(parsed.reports), **counts, "years": ",".join(years), "years_changed": changed_years,
+        "manifest": str(manifest or ""), "manifest_rows": len(matched) + len(missing), "manifest_applied": applied,
+        "manifest_missing_files": ", ".join(e.file for e in missing[:50]) + (" …" if len(missing) > 50 else "")})
     yield Output(StoredCells(str(store.root)), "parsed_cells", metadata={
         "segments": parsed.reports["segment"].n_unique(), "segments_removed": removed,
         "new_cells_by_status": new_cells,
     })
     yield Output(parsed.failures, "parse_failures", metadata=frame_metadata(parsed.failures))
+
+
+def _manifest(context: AssetExecutionContext, raw: RawReports, inventory: pl.DataFrame):
+    """(path of the manifest or None, {relpath: its row}, rows naming no raw file), warning about the last."""
+    path = raw.manifest_path()
+    if path is None:
+        return None, {}, []
+    matched, missing = M.match(M.read_manifest(path), inventory["path"].to_list(), raw.root, path.parent)
+    if missing:
+        context.log.warning(f"manifest {path}: {len(missing)} rows name no raw file, e.g. line {missing[0].line} "
+                            f"({missing[0].file})")
+    return path, matched, missing
+
+
+def _as_index(reports: pl.DataFrame) -> pl.DataFrame:
+    """A stored index in today's schema (a column added since it was written is null; its rows are parsed
+    again anyway, the parser's version having changed with the schema)."""
+    return reports.with_columns(pl.lit(None, t).alias(c) for c, t in INDEX_SCHEMA.items()
+                                if c not in reports.columns).select(list(INDEX_SCHEMA))

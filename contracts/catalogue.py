@@ -43,6 +43,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("history.copied_tables", WARNING, None,
          "every table number identical to the previous year's report", implemented=False),
     Rule("identity.duplicate_report", WARNING, None, "two inputs for the same body and year", implemented=False),
+    Rule("identity.ambiguous_region", WARNING, None,
+         "the body's name fits several divisions (鼓楼区, 朝阳区 …) and neither the report, its crawl header, its "
+         "folder nor the manifest says which: no region is guessed, and the report stays out of provincial rollups"),
 )}
 
 ERROR_RULES = tuple(r.id for r in RULES.values() if r.severity == ERROR)

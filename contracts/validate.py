@@ -10,7 +10,7 @@ from contracts import cells as C
 from contracts import layout as L
 from contracts import review_litigation as R
 from contracts import violations as V
-from contracts.reports import Reports, template_year_warnings
+from contracts.reports import Reports, ambiguous_region_warnings, template_year_warnings
 from contracts.runner import failing_rows, failures, require
 
 VALIDATED, QUARANTINED, FAILED = "validated", "quarantined", "failed"
@@ -28,7 +28,7 @@ def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     """Check every rule of the catalogue that can be judged from the reports themselves."""
     require(Reports, reports)
     cells, layout = C.completed(reports, cells)
-    parts = [template_year_warnings(reports), C.blank_warnings(cells)]
+    parts = [template_year_warnings(reports), ambiguous_region_warnings(reports), C.blank_warnings(cells)]
 
     fc = require(C.Cells, cells.with_columns(layout.key), allowed=(C.NON_NEGATIVE, C.PRESENT))
     parts.append(C.value_violations(cells, failing_rows(fc, C.NON_NEGATIVE)))

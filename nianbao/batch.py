@@ -36,6 +36,18 @@ class Parsed:
         return self.reports.height + self.failures.height
 
 
+def with_folder_region(rep: ParsedReport, relpath: str) -> ParsedReport:
+    """The report with an unresolved region filled (or an ambiguous one narrowed) from the folder names
+    of its path (`raw/重庆市/巫山县/report.txt`): the one fallback the parser cannot see from the bytes."""
+    if rep.region.get("code"):
+        return rep
+    from nianbao.regions import Region, folder_region, refine
+
+    current = Region(None, None, None, None, None, rep.region_candidates)
+    better = refine(current, folder_region(relpath), "folder")
+    return rep if better == current else rep.with_region(better)
+
+
 def _parse_one(path: str, relpath: str):
     rid = report_id(relpath)
     try:
@@ -44,7 +56,7 @@ def _parse_one(path: str, relpath: str):
         return rid, None, {"path": relpath, "sha256": None, "size": None, "error": f"cannot read file: {e.strerror}"}
     sha = hashlib.sha256(data).hexdigest()
     try:
-        rep = parse_bytes(data, Path(path).name)
+        rep = with_folder_region(parse_bytes(data, Path(path).name), relpath)
     except ParseError as e:
         return rid, None, {"path": relpath, "sha256": sha, "size": len(data), "error": str(e)}
     except Exception as e:  # a parser bug must not stop the run: the file fails with the reason

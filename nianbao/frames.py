@@ -26,6 +26,7 @@ REPORT_SCHEMA = {
     "format": pl.String, "title": pl.String, "body": pl.String, "body_type": pl.String, "year": pl.Int32,
     "template": pl.String, "region_code": pl.String, "province": pl.String, "prefecture": pl.String,
     "county": pl.String, "notes": pl.List(pl.String), "parser": pl.String,
+    "region_level": pl.String, "region_candidates": pl.List(pl.String),
 }
 CELL_SCHEMA = {
     "report_id": pl.String, "year": pl.Int32, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
@@ -62,7 +63,7 @@ def report_rows(rep: ParsedReport, report_id: str, path: str, sha256: str, size:
         "format": rep.fmt, "title": rep.title, "body": rep.body, "body_type": rep.body_type, "year": rep.year,
         "template": rep.template, "region_code": reg.get("code"), "province": reg.get("province"),
         "prefecture": reg.get("prefecture"), "county": reg.get("county"), "notes": list(rep.notes),
-        "parser": PARSER_VERSION,
+        "parser": PARSER_VERSION, "region_level": rep.region_level, "region_candidates": list(rep.region_candidates),
     }
 
 

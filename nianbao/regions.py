@@ -31,6 +31,17 @@ Matching
 * Special zone: ``平潭综合实验区`` resolves to 平潭县 (350128, 福州市, 福建省),
   the county whose territory the zone administers.
 
+Fallback chain (``identify``, then ``refine``)
+--------------------------------------------------
+The body and title decide (above); when they name no division, the opening
+text does, but only when every division it names lies on one chain ending in a
+county (重庆市 … 巫山县), never by a majority; then the publisher named in a crawl header
+(发布机构/发文机关/来源: …); then, in the parse stage, the raw file's folder
+names (``raw/重庆市/巫山县/…``).  Each later step only fills an unresolved
+region or narrows an ambiguous one; it never overrides an earlier answer.
+A manifest (``nianbao.manifest``) overrides all of them.  ``Region.via`` says
+which step gave the answer.
+
 This module is part of the pure domain core: standard library only at import.
 """
 
@@ -39,9 +50,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["Region", "classify_body", "resolve_region"]
+__all__ = ["Region", "classify_body", "division", "division_name", "folder_region", "header_publisher", "identify",
+           "refine", "resolve_region"]
 
 TEXT_CONTEXT_CHARS = 2000
 
@@ -93,7 +105,12 @@ class Region:
     prefecture: str | None
     county: str | None
     level: str | None
-    ambiguous: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()  # candidate codes when the name fits several divisions
+    via: str | None = None  # what gave the answer: body, title, text, crawl header, folder, manifest
+
+    def found(self) -> bool:
+        """Whether anything was found: a division, or candidates for one."""
+        return self.code is not None or bool(self.ambiguous)
 
     def as_json(self) -> dict:
         """Return the non-None fields among code/province/prefecture/county."""
@@ -322,18 +339,29 @@ def _supports(mention: _Mention, div: _Div) -> bool:
     return any(c == div.code or c in div.ancestors for c in mention.codes)
 
 
-def _region(div: _Div) -> Region:
+def _region(div: _Div, via: str | None = None) -> Region:
     return Region(
         code=div.code,
         province=div.province,
         prefecture=div.prefecture if div.level != "province" else None,
         county=div.name if div.level == "county" else None,
         level=div.level,
+        via=via,
     )
 
 
+def _narrowed(candidates: list[str], via: str | None, idx: _Index) -> Region:
+    """One candidate: that division; several: an ambiguous Region listing them."""
+    if len(candidates) == 1:
+        return _region(idx.divs[candidates[0]], via)
+    return Region(None, None, None, None, None, ambiguous=tuple(sorted(candidates)), via=via)
+
+
 def _decide(
-    primary: list[_Mention], contexts: list[Callable[[], list[_Mention]]], idx: _Index
+    primary: list[_Mention],
+    contexts: list[Callable[[], list[_Mention]]],
+    idx: _Index,
+    via: str | None = None,
 ) -> Region:
     candidates = {c for m in primary for c in m.codes}
     scores = {c: sum(_supports(m, idx.divs[c]) for m in primary) for c in candidates}
@@ -352,9 +380,7 @@ def _decide(
                 keep &= backed
         if keep:
             top = sorted(keep)
-    if len(top) == 1:
-        return _region(idx.divs[top[0]])
-    return Region(None, None, None, None, None, ambiguous=tuple(top))
+    return _narrowed(top, via, idx)
 
 
 def resolve_region(
@@ -373,21 +399,120 @@ def resolve_region(
     title_m = _scan(_normalise(title), idx)
 
     def text_m() -> list[_Mention]:
-        return (
-            _scan(
-                _normalise(text[: TEXT_CONTEXT_CHARS * 2])[:TEXT_CONTEXT_CHARS],
-                idx,
-                strict=True,
-            )
-            if text
-            else []
-        )
+        return _opening_mentions(text, idx)
 
     if body_m:
-        return _decide(body_m, [lambda: title_m, text_m], idx)
+        return _decide(body_m, [lambda: title_m, text_m], idx, "body")
     if title_m:
-        return _decide(title_m, [text_m], idx)
+        return _decide(title_m, [text_m], idx, "title")
     return _EMPTY
+
+
+def _opening_mentions(text: str | None, idx: _Index) -> tuple[_Mention, ...]:
+    """Full division names (3+ characters) in the first ~2,000 characters of the text."""
+    if not text:
+        return ()
+    return _scan(
+        _normalise(text[: TEXT_CONTEXT_CHARS * 2])[:TEXT_CONTEXT_CHARS], idx, strict=True
+    )
+
+
+def _consensus(mentions: tuple[_Mention, ...], idx: _Index, via: str) -> Region:
+    """The county (or county candidates) that every mention lies on; nothing when they disagree.
+
+    ``重庆市 … 巫山县`` gives 巫山县; ``福州市 … 鼓楼区`` gives 福州市鼓楼区; a bare
+    ``鼓楼区`` gives its candidates; ``福州市 … 南京市`` gives nothing (no majority vote).
+    A text that names only a province or a city gives nothing either: a report that does not
+    name itself and cites ``重庆市`` is more likely a county's or a department's, citing its
+    superior, than the province's own.
+    """
+    codes = {c for m in mentions for c in m.codes}
+    fits = [c for c in codes if all(_supports(m, idx.divs[c]) for m in mentions)]
+    deepest = [c for c in fits if not any(_is_ancestor(c, o, idx) for o in fits)]
+    if not deepest or any(idx.divs[c].level != "county" for c in deepest):
+        return _EMPTY
+    return _narrowed(deepest, via, idx)
+
+
+_HEADER_FIELD = re.compile(
+    r"^[ \t\u3000]*(?:发布机构|发文机关|发文单位|发布单位|信息来源|文章来源|来源)"
+    r"[ \t\u3000]*[:：][ \t\u3000]*([^|｜\s]+)",
+    re.M,
+)
+HEADER_LINES = 40  # a crawl header sits in the first lines, before the title and the body text
+
+
+def header_publisher(text: str | None) -> str | None:
+    """The publisher named in a crawler's header block (``发布机构: 福州市鼓楼区人民政府``), if any."""
+    if not text:
+        return None
+    head = "\n".join(text[:4000].splitlines()[:HEADER_LINES])
+    m = _HEADER_FIELD.search(head)
+    return m.group(1) if m else None
+
+
+def refine(region: Region, other: Region, via: str) -> Region:
+    """``region`` completed by a weaker source ``other`` (crawl header, folder name).
+
+    A resolved region is kept as it is; an unresolved one takes ``other``; an
+    ambiguous one keeps only the candidates ``other`` points at (itself or a
+    division above it), and stays as it was when ``other`` fits none or all.
+    """
+    if region.code is not None or not other.found():
+        return region
+    if not region.ambiguous:
+        return replace(other, via=via)
+    idx = _index()
+    evidence = [other.code] if other.code else list(other.ambiguous)
+    keep = [
+        c for c in region.ambiguous
+        if any(e == c or _is_ancestor(e, c, idx) for e in evidence)
+    ]
+    if not keep or len(keep) == len(region.ambiguous):
+        return region
+    return _narrowed(keep, via, idx)
+
+
+def identify(body: str | None, title: str | None = None, text: str | None = None) -> Region:
+    """A report's division from what the file itself says: body and title, then the text, then the
+    crawl header (see the module docstring). The folder name is the parse stage's (``folder_region``)."""
+    region = resolve_region(body, title, text)
+    if not region.found() and text:
+        region = _consensus(_opening_mentions(text, _index()), _index(), "text")
+    publisher = header_publisher(text)
+    if publisher:
+        region = refine(region, resolve_region(publisher), "crawl header")
+    return region
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+FOLDER_DEPTH = 3  # parent folders looked at: raw/<province>/<prefecture>/<county>/file
+
+
+def folder_region(relpath: str) -> Region:
+    """The division named by a file's parent folders: ``重庆市/巫山县/report.txt`` → 巫山县.
+
+    Only the last ``FOLDER_DEPTH`` folders count, and only those with Chinese characters
+    (``raw``, ``2023`` and ``/home/…`` say nothing); they are read like a body name.
+    """
+    parts = relpath.replace("\\", "/").split("/")[:-1][-FOLDER_DEPTH:]
+    names = "".join(p for p in parts if _CJK.search(p))
+    region = resolve_region(names) if names else _EMPTY
+    return replace(region, via="folder") if region.found() else region
+
+
+def division(code: str) -> Region | None:
+    """The Region of a GB/T 2260 code (current or retired, see module docstring); None if unknown."""
+    div = _index().divs.get(code)
+    return _region(div) if div else None
+
+
+@functools.lru_cache(maxsize=4096)
+def division_name(code: str) -> str:
+    """A division's full name with its ancestors: ``350102`` → ``福建省福州市鼓楼区``."""
+    idx = _index()
+    div = idx.divs[code]
+    return "".join(idx.divs[a].name for a in div.ancestors) + div.name
 
 
 _GENERAL_OFFICE = re.compile(r"^(?:人民)?政府办(?:公室|公厅)?$")
@@ -397,6 +522,9 @@ _SPECIAL_ZONE = re.compile(
     r"开发区|高新区|实验区|试验区|新区|园区|保税区|示范区|合作区|管委会|管理区"
     r"|^(?:党工委)?管理委员会"  # 重庆两江新区管理委员会 once 两江新区 is stripped
 )
+# A name shaped like a division that the division data does not know (an OCR misreading such as 沐阳县,
+# an anonymised 测试市): its government, though no region is resolved from it.
+_BARE_DIVISION = re.compile(r"^[\u4e00-\u9fff]{2,6}(?:省|市|县|区|旗|州|盟)$")
 _DEPARTMENT = re.compile(
     r"(?:局|委员会|委|办公室|办公厅|办|中心|院|厅|署|所|处|站|队|馆|部|室)$"
 )
@@ -406,7 +534,7 @@ _DEPARTMENT = re.compile(
 def classify_body(body: str) -> str:
     """Classify an issuing body's name.
 
-    Returns one of "government" (人民政府 or the bare division name),
+    Returns one of "government" (人民政府, or the bare division name, even one the data does not know),
     "general_office" (人民政府办公室/办公厅), "department" (局, 委员会, 中心,
     院, a named-function 办公室 …), "township" (乡, 镇, 街道, 街道办事处),
     "special_zone" (开发区, 高新区, 实验区, 新区, 管委会 …) or "other".
@@ -436,6 +564,8 @@ def classify_body(body: str) -> str:
         return "government"
     if _SPECIAL_ZONE.search(remainder):
         return "special_zone"
+    if _BARE_DIVISION.match(remainder):
+        return "government"
     if _DEPARTMENT.search(remainder):
         return "department"
     return "other"

@@ -1,12 +1,15 @@
 """The parsed report record (a frozen dataclass of named-tuple cells) and its JSON form (the shape of the truth files)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from nianbao import template as T
 from nianbao.cells import VALUE
+
+if TYPE_CHECKING:
+    from nianbao.regions import Region
 
 
 class ParseError(Exception):
@@ -38,13 +41,29 @@ class ParsedReport:
     body: str | None
     year: int | None
     template: str
-    region: dict = field(default_factory=dict)
+    region: dict = field(default_factory=dict)  # the truth files' shape: code, province, prefecture?, county?
     body_type: str | None = None
+    region_level: str | None = None  # province | prefecture | county, None when unresolved
+    region_candidates: tuple[str, ...] = ()  # the candidate codes when the name fits several divisions
     fmt: str = "text"
     cells: tuple[ParsedCell, ...] = ()
     notes: tuple[str, ...] = ()
     org_subtotal: bool = False
     printed_subtotals: tuple[str, ...] = ()
+
+    def with_region(self, region: Region, note: str | None = None) -> ParsedReport:
+        """This report with its division set from a `nianbao.regions.Region` (and a note, if given).
+
+        A region found by a fallback (the text, a crawl header, the folder name) is noted, so that a
+        reader can tell how far the answer is from what the report says of itself."""
+        notes = self.notes
+        if note is None and region.via in ("text", "crawl header", "folder"):
+            found = region.code or "candidates " + ", ".join(region.ambiguous)
+            note = f"region {found} from the {region.via}"
+        if note:
+            notes = (*notes, note)
+        return replace(self, region=region.as_json(), region_level=region.level,
+                       region_candidates=tuple(region.ambiguous), notes=notes)
 
     def value_json(self, cell: ParsedCell):
         """A cell's value for JSON: int for counts, str for decimals (exact), None when not a value."""
@@ -76,7 +95,8 @@ class ParsedReport:
         """The report as one JSON object (see README, "nianbao parse --json")."""
         out = {
             "source": self.source, "title": self.title, "body": self.body, "body_type": self.body_type,
-            "year": self.year, "template": self.template, "region": self.region, "format": self.fmt,
+            "year": self.year, "template": self.template, "region": self.region,
+            "region_level": self.region_level, "region_candidates": list(self.region_candidates), "format": self.fmt,
             **self.tables_json(),
             "violations": violations or [],
             "notes": list(self.notes),

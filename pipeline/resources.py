@@ -1,7 +1,8 @@
 """Resources: where the raw reports are, where the warehouse is, how to show progress.
 
 Defaults make `make run` work with no configuration: the bundled sample reports and a warehouse
-under data/. Environment variables override them (NIANBAO_RAW, NIANBAO_WAREHOUSE, NIANBAO_WORKERS).
+under data/. Environment variables override them (NIANBAO_RAW, NIANBAO_WAREHOUSE, NIANBAO_WORKERS,
+NIANBAO_MANIFEST).
 """
 from __future__ import annotations
 
@@ -26,15 +27,39 @@ def warehouse_default() -> str:
 
 
 class RawReports(ConfigurableResource):
-    """The folder of raw report files (searched recursively) and the number of parser processes."""
+    """The folder of raw report files (searched recursively), the number of parser processes, and the
+    optional manifest (`nianbao.manifest`) that names some files' body and region."""
 
     root: str
     workers: int = 0  # 0: one per core
+    manifest: str = ""  # "": $NIANBAO_MANIFEST, else <root>/manifest.csv when there is one
+
+    def manifest_path(self) -> Path | None:
+        """The manifest in use: the one configured (which must exist), else <root>/manifest.csv, else None."""
+        from nianbao.manifest import MANIFEST_NAME
+
+        given = self.manifest or os.environ.get("NIANBAO_MANIFEST", "")
+        if given:
+            if not Path(given).is_file():
+                raise FileNotFoundError(f"manifest not found: {given}")
+            return Path(given)
+        default = Path(self.root) / MANIFEST_NAME
+        return default if default.is_file() else None
+
+    def _not_reports(self) -> set[str]:
+        """Paths (relative to root) of the files that are never reports: the manifest, wherever it is."""
+        from nianbao.manifest import MANIFEST_NAME
+
+        skip = {MANIFEST_NAME}
+        used = self.manifest_path()
+        if used is not None and used.resolve().is_relative_to(Path(self.root).resolve()):
+            skip.add(used.resolve().relative_to(Path(self.root).resolve()).as_posix())
+        return skip
 
     def files(self) -> list[tuple[str, str]]:
-        """(absolute path, path relative to root) of every file but hidden ones, sorted.
+        """(absolute path, path relative to root) of every file but hidden ones and the manifest, sorted.
 
-        Every file is an input: one that is not a report ends in parse_failures with the reason,
+        Every other file is an input: one that is not a report ends in parse_failures with the reason,
         rather than being skipped silently.
         """
         root = Path(self.root)
@@ -46,7 +71,8 @@ class RawReports(ConfigurableResource):
             rel = os.path.relpath(dirpath, root)
             prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
             out += [(os.path.join(dirpath, f), prefix + f) for f in filenames if not f.startswith(".")]
-        return sorted(out, key=lambda x: x[1])
+        skip = self._not_reports()
+        return sorted((x for x in out if x[1] not in skip), key=lambda x: x[1])
 
     def n_workers(self) -> int:
         return self.workers or int(os.environ.get("NIANBAO_WORKERS", 0)) or os.cpu_count() or 1

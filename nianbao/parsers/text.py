@@ -203,12 +203,12 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     year = meta.find_year(title, text)
     body = meta.body_from_title(title)
     try:
-        from nianbao.regions import classify_body, resolve_region  # lazy: loads the division table
-        region, body_type = resolve_region(body, title, text[:4000]).as_json(), classify_body(body) if body else None
+        from nianbao.regions import classify_body, identify  # lazy: loads the division table
+        region, body_type = identify(body, title, text[:4000]), classify_body(body) if body else None
     except ImportError:
-        region, body_type = {}, None
-    return ParsedReport(
-        source=source, title=title, body=body, year=year, template=tpl.name,
-        region=region, body_type=body_type, fmt=fmt,
+        region, body_type = None, None
+    rep = ParsedReport(
+        source=source, title=title, body=body, year=year, template=tpl.name, body_type=body_type, fmt=fmt,
         cells=parsed, notes=tuple(notes), org_subtotal=org_subtotal, printed_subtotals=printed_subtotals,
     )
+    return rep.with_region(region) if region is not None else rep
