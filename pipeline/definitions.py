@@ -4,6 +4,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from assets import checks, data_docs, inventory, parse, rollups, summary, validate
+from pipeline.alerts import Alerts
 from pipeline.io import ParquetIOManager, Warehouse
 from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
 from pipeline.sensors import PARSE_JOB, SENSORS, YEAR_JOB
@@ -24,6 +25,7 @@ def resources(raw: str | None = None, warehouse: str | None = None, progress: bo
         "warehouse": wh,
         "io_manager": ParquetIOManager(warehouse=wh),
         "progress": Progress(enabled=progress),
+        "alerts": Alerts.from_env(),  # default: the log only (NIANBAO_ALERT_* add SMTP and webhooks)
     }
 
 

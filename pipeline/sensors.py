@@ -1,4 +1,5 @@
-"""Sensors: new or changed raw files → a parse run; a parse that touched some years → those years' runs."""
+"""Sensors: new or changed raw files → a parse run; a parse that touched some years → those years' runs;
+finished runs → an alert about their new failures."""
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +8,8 @@ import os
 from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
                      SkipReason, asset_sensor, define_asset_job, sensor)
 
+from pipeline.alerts import Alerts, finished_runs
+from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
 from pipeline.resources import RawReports
 
@@ -52,4 +55,18 @@ def changed_years_sensor(context: SensorEvaluationContext, asset_event):
     return [RunRequest(run_key=f"{asset_event.run_id}:{k}", partition_key=k) for k in keys]
 
 
-SENSORS = [raw_files_sensor, changed_years_sensor]  # what the code location registers
+@sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+def alerts_sensor(context: SensorEvaluationContext, alerts: Alerts, warehouse: Warehouse):
+    """After runs finish (any job, also `nianbao run`'s in-process runs), sends one alert per new set of
+    failures (quarantined reports, parse failures, failed checks and steps) through the `alerts` channels.
+    Running by default: with no configuration it only writes to this sensor's log."""
+    records = finished_runs(context.instance, context.cursor)
+    if not records:
+        return SkipReason("no run finished since the last look")
+    sent = alerts.send_after(context.instance, [r.dagster_run.run_id for r in records], warehouse, context.log)
+    context.update_cursor(max(r.update_timestamp for r in records).isoformat())
+    told = "; ".join(f"{d.channel} {'sent' if d.ok else 'FAILED: ' + d.error}" for d in sent)
+    return SkipReason(f"{len(records)} finished runs looked at; " + (told or "nothing new to tell"))
+
+
+SENSORS = [raw_files_sensor, changed_years_sensor, alerts_sensor]  # what the code location registers

@@ -1,0 +1,629 @@
+"""Alerts after runs: what failed, said once, through the configured channels (log, SMTP, chat webhooks).
+
+`collect` gathers what finished runs judged (the years they validated, the parse, their checks and steps)
+and what failed in it: contract errors of quarantined reports, files that failed to parse, failed checks,
+failed steps. `State` remembers per channel the failures already sent (`<warehouse>/_alerts/state.json`),
+so the same failures are never sent twice, a failure that was resolved and comes back is sent again, and a
+channel that was down gets the open failures with the next run. `render` writes the message; `deliver`
+sends it with retries and logs, never raises. The `Alerts` resource holds the configuration; the sensor in
+pipeline/sensors.py and `nianbao run` call `Alerts.send_after`.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import smtplib
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import polars as pl
+from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from assets.checks import FAMILIES
+from pipeline.io import Warehouse
+
+LOGGER = logging.getLogger("nianbao.alerts")
+# The per-family contract checks summarise the contract errors, which the alert lists report by report.
+FAMILY_CHECKS = {("violations", f + "_rules") for f in FAMILIES}
+# A blocking check that fails also fails its step with this error: the check itself is reported.
+CHECK_STEP_ERROR = "DagsterAssetCheckFailedError"
+FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+BACKLOG = 50  # runs looked at per sensor evaluation
+EVENTS = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION,
+          DagsterEventType.STEP_START, DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+
+
+# --- what failed ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing that failed. `scope` is what a run must judge again for it to be found again or resolved:
+    year=<Y> (contract errors), parse (parse failures), check:<asset>:<name>, step:<key>, job:<name>."""
+
+    kind: str  # contract | parse | check | step | run
+    scope: str
+    subject: str  # the report's source file, the check (asset:name), the step or the job
+    report_id: str | None = None
+    rule: str = ""  # the rule id; a check's severity; a step's error class
+    cell: str = ""  # table / row / column of a contract error
+    expected: int | None = None
+    actual: int | None = None
+    message: str = ""
+    content: str = ""  # sha256 of a file that failed to parse: a changed file that still fails is new
+
+    @cached_property
+    def key(self) -> str:
+        """A stable identity: the same failure found by a later run has the same key. A report's failure is
+        its cell and numbers (or its file's content), not the wording, which may change between versions."""
+        ident = asdict(self)
+        if self.kind in ("contract", "parse"):
+            del ident["message"]
+        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    job: str
+    status: str
+
+
+@dataclass
+class Findings:
+    """What some runs judged (`scopes`), what failed in it, and where the warehouse is."""
+
+    runs: list[RunInfo]
+    scopes: set[str]
+    failures: list[Failure]
+    warehouse: str
+
+
+def collect(instance: DagsterInstance, run_ids: list[str], warehouse: Warehouse) -> Findings:
+    """The failures found by the given runs: events of each run, then the datasets of what they judged."""
+    runs, scopes, failures = [], set(), []
+    for run_id in run_ids:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            continue
+        runs.append(RunInfo(run_id, run.job_name, run.status.value))
+        s, f = judged(instance, run_id, run.job_name)
+        scopes |= s
+        failures += f
+    for scope in sorted(scopes):
+        if scope == "parse":
+            failures += parse_failures(warehouse)
+        elif scope.startswith("year="):
+            failures += contract_errors(warehouse, scope.removeprefix("year="))
+    return Findings(runs, scopes, list(dict.fromkeys(failures)), warehouse.root)
+
+
+def judged(instance: DagsterInstance, run_id: str, job: str) -> tuple[set[str], list[Failure]]:
+    """(scopes, failures) from a run's events: the years it validated, its checks, its steps."""
+    scopes, failures, run_failure = {f"job:{job}"}, [], None
+    for entry in instance.all_logs(run_id, of_type=EVENTS):
+        e = entry.dagster_event
+        if e.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            name = e.asset_key.path[-1]
+            if name == "parse_failures":
+                scopes.add("parse")
+            elif name == "violations" and e.partition:
+                scopes.add(f"year={e.partition}")
+        elif e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            ev = e.event_specific_data
+            asset = ev.asset_key.to_user_string()
+            if (asset, ev.check_name) in FAMILY_CHECKS:
+                continue
+            scope = f"check:{asset}:{ev.check_name}"
+            scopes.add(scope)
+            if not ev.passed:
+                failures.append(Failure("check", scope, f"{asset}:{ev.check_name}", rule=ev.severity.value,
+                                        message=metadata_summary(ev.metadata)))
+        elif e.event_type == DagsterEventType.STEP_START:
+            scopes.add(f"step:{e.step_key}")
+        elif e.event_type == DagsterEventType.STEP_FAILURE:
+            err = e.event_specific_data.error
+            if err is not None and err.cls_name != CHECK_STEP_ERROR:
+                failures.append(Failure("step", f"step:{e.step_key}", e.step_key, rule=err.cls_name or "",
+                                        message=first_line(err.message)))
+        elif e.event_type == DagsterEventType.RUN_FAILURE:
+            run_failure = e.message or "run failed"
+    if run_failure and not failures:  # failed outside any step (e.g. the run worker died)
+        failures.append(Failure("run", f"job:{job}", job, message=first_line(run_failure)))
+    return scopes, failures
+
+
+def contract_errors(warehouse: Warehouse, key: str) -> list[Failure]:
+    """The error-severity violations of one year: the reports quarantined."""
+    path = warehouse.year_path("violations", key)
+    if not path.exists():
+        return []
+    v = pl.read_parquet(path).filter(pl.col("severity") == "error")
+    return [Failure("contract", f"year={key}", r["source"] or r["report_id"], r["report_id"], r["rule"],
+                    " / ".join(x for x in (r["table"], r["row"], r["column"]) if x), r["expected"], r["actual"],
+                    r["message"]) for r in v.iter_rows(named=True)]
+
+
+def parse_failures(warehouse: Warehouse) -> list[Failure]:
+    """The files that could not be read as reports."""
+    df = warehouse.read("parse_failures")
+    if df is None:
+        return []
+    return [Failure("parse", "parse", r["source"], r["report_id"], message=r["error"] or "", content=r["sha256"] or "")
+            for r in df.iter_rows(named=True)]
+
+
+def metadata_summary(metadata: dict) -> str:
+    """A check's scalar metadata as 'name value' pairs (tables and long text left out)."""
+    pairs = []
+    for k, v in sorted(metadata.items()):
+        value = getattr(v, "value", v)
+        if isinstance(value, (int, float)) or (isinstance(value, str) and len(value) <= 40 and "\n" not in value):
+            pairs.append(f"{k} {value}")
+    return ", ".join(pairs)
+
+
+def first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0][:300] if lines else ""
+
+
+# --- what was already sent -----------------------------------------------------------------------
+
+class State:
+    """Per channel and scope, the keys of the failures already sent (a small JSON file, written atomically).
+
+    Judging a scope again replaces its keys: a failure no longer found drops out, so if it comes back it is
+    sent again; scopes a run did not judge (other years) keep theirs."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sent: dict[str, dict[str, list[str]]] = {}
+        if path.exists():
+            try:
+                self.sent = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, OSError) as e:
+                LOGGER.warning("alert state %s unreadable (%s): starting afresh", path, e)
+
+    @classmethod
+    def of(cls, warehouse_root: str) -> State:
+        return cls(Path(warehouse_root) / "_alerts" / "state.json")
+
+    def new(self, channel: str, findings: Findings) -> list[Failure]:
+        """The failures `channel` has not been sent yet."""
+        seen = {s: set(keys) for s, keys in self.sent.get(channel, {}).items()}
+        return [f for f in findings.failures if f.key not in seen.get(f.scope, ())]
+
+    def record(self, channel: str, findings: Findings) -> None:
+        """`channel` now knows every failure of the scopes the runs judged."""
+        by_scope: dict[str, set[str]] = {s: set() for s in findings.scopes}
+        for f in findings.failures:
+            by_scope.setdefault(f.scope, set()).add(f.key)
+        seen = self.sent.setdefault(channel, {})
+        for scope, keys in by_scope.items():
+            if keys:
+                seen[scope] = sorted(keys)
+            else:
+                seen.pop(scope, None)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(self.sent, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.path)
+
+
+# --- the message ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Message:
+    """A title, a Markdown body in three parts (the details are cut first when a channel has a size limit),
+    and the structured alert (the generic webhook's payload)."""
+
+    title: str
+    head: list[str]
+    details: list[str]
+    tail: list[str]
+    data: dict = field(default_factory=dict)
+
+    def text(self, max_bytes: int | None = None) -> str:
+        """The body; with `max_bytes` (UTF-8), detail lines are dropped from the end until it fits."""
+        body, keep = "\n".join([*self.head, *self.details, *self.tail]), list(self.details)
+        while max_bytes is not None and len(body.encode()) > max_bytes and keep:
+            keep.pop()
+            more = [f"… {len(self.details) - len(keep)} more lines: see the datasets below", ""]
+            body = "\n".join([*self.head, *keep, *more, *self.tail])
+        return body if max_bytes is None else body.encode()[:max_bytes].decode(errors="ignore")
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def render(findings: Findings, new: set[str], dagster_url: str = "http://localhost:3000", worst: int = 10,
+           cells: int = 5) -> Message:
+    """The alert for `findings`, `new` being the keys not sent before: run, counts, the worst reports with
+    their rules and cells, files that failed to parse, failed checks and steps, and where to look."""
+    fs = findings.failures
+    g = Groups(quarantined(fs, new), [f for f in fs if f.kind == "parse"], [f for f in fs if f.kind == "check"],
+               [f for f in fs if f.kind in ("step", "run")], len({f.report_id or f.key for f in fs if f.key in new}))
+    main = findings.runs[-1] if findings.runs else RunInfo("?", "?", "?")
+    counts = ", ".join([plural(len(g.reports), "report") + " quarantined", plural(len(g.failed), "parse failure"),
+                        plural(len(g.checks), "failed check")] + [plural(len(g.steps), "failed step")] * bool(g.steps))
+    title = f"[nianbao] run {main.run_id[:8]}: {counts} ({g.new} new)"
+    where = places(findings, g.reports, dagster_url)
+    tail = ["Where to look:", *[f"- {name}: {place}" for name, place in where.items()]]
+    return Message(title, head_lines(findings, g), detail_lines(g, new, worst, cells), tail,
+                   structured(title, findings, g, new, worst, where, dagster_url))
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The failures of an alert by kind; `new` counts the reports, files, checks and steps not sent before."""
+
+    reports: list[dict]
+    failed: list[Failure]
+    checks: list[Failure]
+    steps: list[Failure]
+    new: int
+
+
+def head_lines(findings: Findings, g: Groups) -> list[str]:
+    """Which runs, how many reports affected, what was judged."""
+    main = findings.runs[-1] if findings.runs else RunInfo("?", "?", "?")
+    others = "".join(f"; with run {r.run_id} ({r.job}, {r.status})" for r in findings.runs[:-1])
+    years = sorted(s.removeprefix("year=") for s in findings.scopes if s.startswith("year="))
+    judged = [f"years {', '.join(years)}"] * bool(years) + ["the parse"] * ("parse" in findings.scopes)
+    return [f"New failures after run {main.run_id} (job {main.job}, {main.status}{others}).", "",
+            f"- Reports affected: {len(g.reports) + len(g.failed)} ({len(g.reports)} quarantined, "
+            f"{len(g.failed)} failed to parse)",
+            f"- Failed checks: {len(g.checks)}; failed steps: {len(g.steps)}",
+            f"- New since the last alert: {g.new}",
+            f"- Judged: {'; '.join(judged) or 'checks and steps only'}", ""]
+
+
+def detail_lines(g: Groups, new: set[str], worst: int, cells: int) -> list[str]:
+    """The worst reports with their rules and cells, the files that failed to parse, failed checks and steps."""
+    out = []
+    if g.reports:
+        out.append(f"Worst reports (new first, then most errors; {min(worst, len(g.reports))} of {len(g.reports)}):")
+        for r in g.reports[:worst]:
+            out.append(f"- {r['source']} (year {r['year']}{', new' if r['new'] else ''}): "
+                       f"{plural(len(r['errors']), 'error')}: {', '.join(r['rules'])}")
+            out += [f"  - {cell_line(f)}" for f in r["errors"][:cells]]
+            out += [f"  - … {len(r['errors']) - cells} more"] * (len(r["errors"]) > cells)
+        out.append("")
+    if g.failed:
+        out.append("Files that failed to parse:")
+        out += [f"- {f.subject}{' (new)' if f.key in new else ''}: {f.message}" for f in g.failed[:worst]]
+        out += [f"- … {len(g.failed) - worst} more"] * (len(g.failed) > worst)
+        out.append("")
+    if g.checks or g.steps:
+        out.append("Failed checks and steps:")
+        out += [f"- check {f.subject} ({f.rule}{', new' if f.key in new else ''}): {f.message}" for f in g.checks]
+        out += [f"- {f.kind} {f.subject}{' (new)' if f.key in new else ''}: {f.rule + ': ' if f.rule else ''}"
+                f"{f.message}" for f in g.steps]
+        out.append("")
+    return out
+
+
+def structured(title: str, findings: Findings, g: Groups, new: set[str], worst: int, where: dict,
+               dagster_url: str) -> dict:
+    """The alert as data (the generic webhook's JSON)."""
+    return {"title": title, "runs": [asdict(r) | {"url": run_url(dagster_url, r.run_id)} for r in findings.runs],
+            "counts": {"reports_quarantined": len(g.reports), "parse_failures": len(g.failed),
+                       "failed_checks": len(g.checks), "failed_steps": len(g.steps), "new": g.new},
+            "reports": [{k: v for k, v in r.items() if k != "errors"} | {"errors": [asdict(f) for f in r["errors"]]}
+                        for r in g.reports[:worst]],
+            "parse_failures": [asdict(f) | {"new": f.key in new} for f in g.failed[:worst]],
+            "checks": [asdict(f) | {"new": f.key in new} for f in g.checks + g.steps], "where": where}
+
+
+def quarantined(failures: list[Failure], new: set[str]) -> list[dict]:
+    """The quarantined reports with their errors: new ones first, then most errors, then by file."""
+    by: dict[str, dict] = {}
+    for f in failures:
+        if f.kind == "contract":
+            r = by.setdefault(f.report_id, {"source": f.subject, "report_id": f.report_id,
+                                             "year": f.scope.removeprefix("year="), "new": False, "errors": []})
+            r["errors"].append(f)
+            r["new"] |= f.key in new
+    for r in by.values():
+        r["rules"] = sorted({f.rule for f in r["errors"]})
+    return sorted(by.values(), key=lambda r: (not r["new"], -len(r["errors"]), r["source"]))
+
+
+def cell_line(f: Failure) -> str:
+    """`rule` at table / row / column: expected X, printed Y (or the rule's message)."""
+    where = f" at {f.cell}" if f.cell else ""
+    what = f"expected {f.expected}, printed {f.actual}" if f.expected is not None else f.message
+    return f"`{f.rule}`{where}: {what}"
+
+
+def run_url(dagster_url: str, run_id: str) -> str:
+    return f"{dagster_url.rstrip('/')}/runs/{run_id}"
+
+
+def places(findings: Findings, reports: list[dict], dagster_url: str) -> dict[str, str]:
+    """Where to look: the quarantine (violations) files of the years with errors, parse failures, the runs."""
+    wh = Path(findings.warehouse)
+    years = sorted({r["year"] for r in reports})
+    out = {}
+    if years:
+        files = ", ".join(str(Warehouse(root=str(wh)).year_path("violations", y)) for y in years)
+        out["quarantine (violations)"] = f"{files} (every year: polars.scan_parquet('{wh}/violations/**/*.parquet'))"
+    if any(f.kind == "parse" for f in findings.failures):
+        out["parse failures"] = str(wh / "parse_failures" / "part-0.parquet")
+    for r in reversed(findings.runs):
+        out[f"Dagster run {r.run_id[:8]}"] = run_url(dagster_url, r.run_id)
+    return out
+
+
+# --- channels ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogChannel:
+    """Writes the alert to a logger (the Dagster log in a sensor, stderr in `nianbao run`)."""
+
+    log: logging.Logger | None = None
+    name: str = "log"
+
+    def send(self, message: Message) -> None:
+        (self.log or LOGGER).warning("%s\n%s", message.title, message.text())
+
+
+@dataclass(frozen=True)
+class SmtpChannel:
+    """Email over SMTP (security: none, starttls or ssl); the login is read from environment variables."""
+
+    host: str
+    port: int
+    sender: str
+    recipients: tuple[str, ...]
+    security: str = "none"
+    user_env: str = "NIANBAO_ALERT_SMTP_USER"
+    password_env: str = "NIANBAO_ALERT_SMTP_PASSWORD"
+    timeout: float = 10.0
+
+    @property
+    def name(self) -> str:
+        return f"smtp:{self.host}:{self.port}"
+
+    def email(self, message: Message) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = message.title, self.sender, ", ".join(self.recipients)
+        msg["Date"], msg["Message-ID"] = formatdate(localtime=True), make_msgid(domain="nianbao")
+        msg.set_content(message.text())
+        return msg
+
+    def send(self, message: Message) -> None:
+        if not self.recipients:
+            raise ValueError("no recipients configured (NIANBAO_ALERT_SMTP_TO)")
+        cls = smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP
+        with cls(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            user = os.environ.get(self.user_env)
+            if user:
+                smtp.login(user, os.environ.get(self.password_env, ""))
+            smtp.send_message(self.email(message))
+
+
+KINDS = ("dingtalk", "wecom", "feishu", "slack", "generic")
+HOSTS = {"oapi.dingtalk.com": "dingtalk", "qyapi.weixin.qq.com": "wecom", "open.feishu.cn": "feishu",
+         "open.larksuite.com": "feishu", "hooks.slack.com": "slack"}
+# Message size limits of the bots (bytes of the text), with room for the JSON around it.
+LIMITS = {"dingtalk": 19_000, "wecom": 4_000, "feishu": 19_000, "slack": 39_000}
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    """An incoming-webhook bot: POSTs JSON in the shape its kind expects; DingTalk and Feishu messages are
+    signed when NIANBAO_ALERT_<KIND>_SECRET is set (加签 / 签名校验)."""
+
+    url: str
+    kind: str = "generic"
+    timeout: float = 10.0
+
+    @classmethod
+    def parse(cls, spec: str, timeout: float = 10.0) -> WebhookChannel:
+        """`[kind=]url`; without a kind, it is known from the bot's host, else generic."""
+        kind, _, rest = spec.partition("=")
+        if kind in KINDS and rest:
+            return cls(rest, kind, timeout)
+        return cls(spec, HOSTS.get(urllib.parse.urlsplit(spec).hostname or "", "generic"), timeout)
+
+    @property
+    def name(self) -> str:
+        u = urllib.parse.urlsplit(self.url)
+        return f"webhook:{self.kind}:{u.hostname}:{u.port or ''}{u.path}:{hashlib.sha256(self.url.encode()).hexdigest()[:8]}"
+
+    def secret(self) -> str:
+        return os.environ.get(f"NIANBAO_ALERT_{self.kind.upper()}_SECRET", "")
+
+    def payload(self, message: Message, now: float | None = None) -> dict:
+        """The JSON body for this kind of bot."""
+        text = message.text(LIMITS.get(self.kind))
+        if self.kind == "dingtalk":
+            return {"msgtype": "markdown", "markdown": {"title": message.title, "text": f"### {message.title}\n\n{text}"}}
+        if self.kind == "wecom":
+            return {"msgtype": "markdown", "markdown": {"content": f"### {message.title}\n{text}"}}
+        if self.kind == "feishu":
+            body = {"msg_type": "text", "content": {"text": f"{message.title}\n{text}"}}
+            if self.secret():
+                ts = str(int(now or time.time()))
+                body |= {"timestamp": ts, "sign": feishu_sign(ts, self.secret())}
+            return body
+        if self.kind == "slack":
+            return {"text": f"*{message.title}*\n{text}"}
+        return message.data | {"text": text}
+
+    def target(self, now: float | None = None) -> str:
+        """The URL to POST to (DingTalk's signature goes in the query)."""
+        if self.kind != "dingtalk" or not self.secret():
+            return self.url
+        ts = str(int((now or time.time()) * 1000))
+        sep = "&" if urllib.parse.urlsplit(self.url).query else "?"
+        return f"{self.url}{sep}timestamp={ts}&sign={urllib.parse.quote_plus(dingtalk_sign(ts, self.secret()))}"
+
+    def send(self, message: Message) -> None:
+        now = time.time()
+        req = urllib.request.Request(self.target(now), data=json.dumps(self.payload(message, now), ensure_ascii=False)
+                                     .encode(), headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                check_reply(self.kind, resp.read())
+        except urllib.error.HTTPError as e:
+            raise OSError(f"HTTP {e.code} {e.reason}: {e.read()[:200].decode(errors='replace')}") from None
+
+
+def check_reply(kind: str, body: bytes) -> None:
+    """Bots answer HTTP 200 with an error code when they refuse a message (bad keyword, signature, rate)."""
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        return  # Slack answers "ok"
+    if not isinstance(reply, dict):
+        return
+    code = reply.get("errcode", reply.get("code", reply.get("StatusCode", 0)))
+    if code not in (0, None):
+        raise OSError(f"{kind} refused the message: {code} {reply.get('errmsg') or reply.get('msg') or ''}".strip())
+
+
+def dingtalk_sign(timestamp_ms: str, secret: str) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def feishu_sign(timestamp_s: str, secret: str) -> str:
+    mac = hmac.new(f"{timestamp_s}\n{secret}".encode(), b"", hashlib.sha256)
+    return base64.b64encode(mac.digest()).decode()
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str
+    ok: bool
+    attempts: int
+    error: str = ""
+
+
+def deliver(channel, message: Message, log: logging.Logger, attempts: int = 3, backoff: float = 1.0) -> Delivery:
+    """Send through one channel, trying `attempts` times (waiting backoff, 2×backoff, …); every failure is
+    logged with the channel and the reason; never raises."""
+    error = ""
+    for attempt in range(1, attempts + 1):
+        try:
+            channel.send(message)
+            return Delivery(channel.name, True, attempt)
+        except Exception as e:  # noqa: BLE001 (a channel that is down must never crash the caller)
+            error = f"{type(e).__name__}: {e}"
+            log.warning("alert channel %s: attempt %d of %d failed: %s", channel.name, attempt, attempts, error)
+            if attempt < attempts:
+                time.sleep(backoff * 2 ** (attempt - 1))
+    log.error("alert channel %s: not delivered after %d attempts (%s); it gets these failures with the next run "
+              "that still has them", channel.name, attempts, error)
+    return Delivery(channel.name, False, attempts, error)
+
+
+def finished_runs(instance: DagsterInstance, after: str | None) -> list:
+    """Run records finished (or otherwise updated) after the ISO time `after`, oldest first; without
+    `after`, the latest few."""
+    if after:
+        return list(instance.get_run_records(RunsFilter(statuses=FINISHED, updated_after=datetime.fromisoformat(after)),
+                                             limit=BACKLOG, order_by="update_timestamp", ascending=True))
+    return list(reversed(instance.get_run_records(RunsFilter(statuses=FINISHED), limit=BACKLOG,
+                                                  order_by="update_timestamp", ascending=False)))
+
+
+# --- the resource --------------------------------------------------------------------------------
+
+ENV = {"log": "NIANBAO_ALERT_LOG", "smtp_host": "NIANBAO_ALERT_SMTP_HOST", "smtp_port": "NIANBAO_ALERT_SMTP_PORT",
+       "smtp_security": "NIANBAO_ALERT_SMTP_SECURITY", "smtp_sender": "NIANBAO_ALERT_SMTP_FROM",
+       "smtp_recipients": "NIANBAO_ALERT_SMTP_TO", "webhooks": "NIANBAO_ALERT_WEBHOOKS",
+       "dagster_url": "NIANBAO_DAGSTER_URL"}
+
+
+class Alerts(ConfigurableResource):
+    """Where alerts about failed reports, checks and steps go: the log (default), email over SMTP, and
+    chat webhooks (`[kind=]url`, kind one of dingtalk, wecom, feishu, slack, generic). `from_env` reads
+    NIANBAO_ALERT_* variables; the SMTP login and bot secrets are read from the environment when sending."""
+
+    log: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_sender: str = "nianbao@localhost"
+    smtp_recipients: list[str] = []
+    smtp_user_env: str = "NIANBAO_ALERT_SMTP_USER"
+    smtp_password_env: str = "NIANBAO_ALERT_SMTP_PASSWORD"
+    webhooks: list[str] = []
+    dagster_url: str = "http://localhost:3000"
+    worst: int = 10
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> Alerts:
+        """The configuration from NIANBAO_ALERT_* (lists: separated by spaces or commas; webhooks by spaces)."""
+        env = os.environ if environ is None else environ
+        given = {k: env[v] for k, v in ENV.items() if env.get(v)}
+        if "log" in given:
+            given["log"] = given["log"].lower() not in ("0", "false", "no", "off")
+        if "smtp_recipients" in given:
+            given["smtp_recipients"] = given["smtp_recipients"].replace(",", " ").split()
+        if "webhooks" in given:
+            given["webhooks"] = given["webhooks"].split()
+        return cls(**given)
+
+    def channels(self, log: logging.Logger | None = None) -> list:
+        out = [LogChannel(log)] if self.log else []
+        if self.smtp_host:
+            out.append(SmtpChannel(self.smtp_host, self.smtp_port, self.smtp_sender, tuple(self.smtp_recipients),
+                                   self.smtp_security, self.smtp_user_env, self.smtp_password_env, self.timeout_seconds))
+        return out + [WebhookChannel.parse(w, self.timeout_seconds) for w in self.webhooks]
+
+    def send_after(self, instance: DagsterInstance, run_ids: list[str], warehouse: Warehouse,
+                   log: logging.Logger | None = None) -> list[Delivery]:
+        """Send what is new in the failures of these runs to each channel that has not had it (channels in
+        parallel); record what each channel received. Never raises: a problem is logged."""
+        log = log or LOGGER
+        try:
+            findings = collect(instance, run_ids, warehouse)
+            state = State.of(warehouse.root)
+            channels, rendered = self.channels(log), {}
+
+            def message(new: list[Failure]) -> Message:  # channels with the same news share one rendering
+                keys = frozenset(f.key for f in new)
+                if keys not in rendered:
+                    rendered[keys] = render(findings, set(keys), self.dagster_url, self.worst)
+                return rendered[keys]
+
+            sends = [(ch, message(new)) for ch in channels if (new := state.new(ch.name, findings))]
+            with ThreadPoolExecutor(max(1, len(sends))) as pool:
+                done = list(pool.map(lambda s: deliver(s[0], s[1], log, self.attempts, self.backoff_seconds), sends))
+            failed = {d.channel for d in done if not d.ok}
+            for ch in channels:
+                if ch.name not in failed:
+                    state.record(ch.name, findings)
+            state.save()
+            return done
+        except Exception as e:  # noqa: BLE001 (alerting must never crash a run or the sensor)
+            log.exception("alerts: could not send the alert for runs %s: %s", ", ".join(run_ids), e)
+            return []
