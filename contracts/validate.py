@@ -7,6 +7,7 @@ import polars as pl
 
 from contracts import applications as A
 from contracts import cells as C
+from contracts import culprit
 from contracts import layout as L
 from contracts import review_litigation as R
 from contracts import violations as V
@@ -45,6 +46,7 @@ def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     parts.append(R.group_violations(rl, failing_rows(failures(R.ReviewLitigation, rl), R.GROUP_TOTAL)))
 
     violations = V.frame(parts, reports.select("report_id", "source"))
+    violations = culprit.annotate(violations, apps, ident, reports)  # name the likely wrong cell of a failing sum
     require(V.Violations, violations)
     counts = violations.group_by("report_id").agg(
         n_errors=(pl.col("severity") == "error").sum().cast(pl.Int64),

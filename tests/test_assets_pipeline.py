@@ -75,7 +75,8 @@ def test_dataset_schemas(sample_run):
     assert sorted(str(x) for x in fees["amount_10k_yuan"]) == sorted(
         ["47617.420000", "3080.699000", "811.000000", "0.000000", "2018.000000"])
     assert read(wh, "violations").columns == ["report_id", "source", "rule", "severity", "table", "row", "column",
-                                              "expected", "actual", "message"]
+                                              "expected", "actual", "message", "suspect_row", "suspect_column",
+                                              "suspect_value", "suspect_kind"]
 
 
 def test_values_match_truth(sample_run):
