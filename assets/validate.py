@@ -21,6 +21,7 @@ from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, Materiali
 
 from assets.meta import markdown_table, schema_metadata
 from contracts import history as H
+from contracts import narrative as N
 from contracts import violations as V
 from contracts.validate import validate
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
@@ -132,6 +133,7 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         for chunk in chunks(todo, VALIDATE_CHUNK):
             cells = warehouse.cells(key, chunk)
             parts.append(validate(chunk, cells).violations)
+            parts.append(V.frame([N.warnings(chunk, cells)], chunk.select("report_id", "source")))
             figs.append(H.figures(chunk, cells))
         if todo.height < reports.height:  # reused: the per-report rules' rows and figures of unchanged reports
             kept = warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same))

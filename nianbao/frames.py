@@ -20,6 +20,9 @@ from nianbao.report import ParsedCell, ParsedReport
 from nianbao.version import PARSER_VERSION
 
 DECIMAL = pl.Decimal(38, 6)
+# figures the prose may state (nianbao.narrative), checked against the tables by contracts/narrative.py
+STATED = ("applications_received", "granted", "partially_granted", "carried_forward", "review_cases",
+          "litigation_cases")
 
 REPORT_SCHEMA = {
     "report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String, "size": pl.Int64,
@@ -27,6 +30,7 @@ REPORT_SCHEMA = {
     "template": pl.String, "region_code": pl.String, "province": pl.String, "prefecture": pl.String,
     "county": pl.String, "notes": pl.List(pl.String), "parser": pl.String,
     "region_level": pl.String, "region_candidates": pl.List(pl.String),
+    **{f"stated_{f}": pl.Int64 for f in STATED},
 }
 CELL_SCHEMA = {
     "report_id": pl.String, "year": pl.Int32, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
@@ -64,6 +68,7 @@ def report_rows(rep: ParsedReport, report_id: str, path: str, sha256: str, size:
         "template": rep.template, "region_code": reg.get("code"), "province": reg.get("province"),
         "prefecture": reg.get("prefecture"), "county": reg.get("county"), "notes": list(rep.notes),
         "parser": PARSER_VERSION, "region_level": rep.region_level, "region_candidates": list(rep.region_candidates),
+        **{f"stated_{f}": dict(rep.stated).get(f) for f in STATED},
     }
 
 

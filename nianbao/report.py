@@ -50,6 +50,7 @@ class ParsedReport:
     notes: tuple[str, ...] = ()
     org_subtotal: bool = False
     printed_subtotals: tuple[str, ...] = ()
+    stated: tuple[tuple[str, int], ...] = ()  # counts the prose states (nianbao.narrative), figure → number
 
     def with_region(self, region: Region, note: str | None = None) -> ParsedReport:
         """This report with its division set from a `nianbao.regions.Region` (and a note, if given).
@@ -96,7 +97,8 @@ class ParsedReport:
         out = {
             "source": self.source, "title": self.title, "body": self.body, "body_type": self.body_type,
             "year": self.year, "template": self.template, "region": self.region,
-            "region_level": self.region_level, "region_candidates": list(self.region_candidates), "format": self.fmt,
+            "region_level": self.region_level, "region_candidates": list(self.region_candidates),
+            "narrative": dict(self.stated), "format": self.fmt,
             **self.tables_json(),
             "violations": violations or [],
             "notes": list(self.notes),

@@ -13,6 +13,7 @@ from itertools import accumulate
 from nianbao import cells as C
 from nianbao import meta
 from nianbao import template as T
+from nianbao.narrative import stated_counts
 from nianbao.parsers import glued as G
 from nianbao.parsers import walk
 from nianbao.parsers.tokens import EMPTY, Token, tokenize
@@ -210,5 +211,6 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     rep = ParsedReport(
         source=source, title=title, body=body, year=year, template=tpl.name, body_type=body_type, fmt=fmt,
         cells=parsed, notes=tuple(notes), org_subtotal=org_subtotal, printed_subtotals=printed_subtotals,
+        stated=tuple(sorted(stated_counts(text).items())),
     )
     return rep.with_region(region) if region is not None else rep

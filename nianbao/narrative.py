@@ -1,0 +1,46 @@
+"""Counts the report states in its prose (sections 一–六), to be checked against its tables.
+
+"全年共收到政府信息公开申请54件", "予以公开8件", "结转下年度继续办理2件", "行政复议6件、行政诉讼2件": the
+narrative often repeats the headline figures of tables 三 and 四, and a mismatch is worth a warning
+(`narrative.applications_count`, `narrative.review_litigation_count`). Only prose is read: lines that
+are sentences (they carry Chinese punctuation), never table rows. A figure stated twice with different
+numbers is not returned (the text does not decide it); nothing is guessed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# (key, pattern): the number is group "n"; units 件/起/宗
+_UNIT = r"\s*(?P<n>\d+)\s*(?:件|起|宗)"
+PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p in (
+    ("applications_received",
+     r"(?:收到|受理|新收|接收)(?:并办理|答复)?[^。；;，,\d]{0,24}?(?:申请|事项)(?:数量|数|共计|总计|合计)?" + _UNIT),
+    ("applications_received", r"(?:共|累计|全年)(?:收到|受理|新收)\s*(?P<n>\d+)\s*件[^。；;，,\d]{0,12}?申请"),
+    ("granted", r"(?<!部分)予以公开" + _UNIT),
+    ("partially_granted", r"部分公开" + _UNIT),
+    ("carried_forward", r"结转下年度(?:继续办理)?" + _UNIT),
+    ("review_cases", r"行政复议(?:案件|申请)?" + _UNIT),
+    ("litigation_cases", r"行政诉讼(?:案件)?" + _UNIT),
+))
+_PROSE = re.compile(r"[。，；：、]")
+
+
+def prose_lines(text: str) -> list[str]:
+    """The sentences of the report: lines with Chinese punctuation, spaces around digits removed."""
+    out = []
+    for line in unicodedata.normalize("NFKC", text).splitlines():
+        s = line.strip()
+        if len(s) >= 12 and _PROSE.search(s) and "\t" not in s and "|" not in s:
+            out.append(re.sub(r"\s+", "", s))
+    return out
+
+
+def stated_counts(text: str) -> dict[str, int]:
+    """Figure → the count the prose states for it, for each figure stated with one number only."""
+    found: dict[str, set[int]] = {}
+    for line in prose_lines(text):
+        for key, pattern in PATTERNS:
+            for m in pattern.finditer(line):
+                found.setdefault(key, set()).add(int(m.group("n")))
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
