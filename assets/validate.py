@@ -34,6 +34,7 @@ SINGLE_RUN = BackfillPolicy.single_run()
 DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
 BASIS = ".basis.arrow"
 FIGURES = ".figures.arrow"
+RESOLVED = ".resolved.arrow"  # cells of the year decided by the year before (glued stock rows)
 # Reports per validation / publication call: every rule here is per report, so a year is processed in
 # chunks and memory is bounded by a chunk's cells, not by the year (a national year is 100,000+ reports).
 # Pivoting to the published tables needs more memory per cell than the contracts do, hence the smaller one.
@@ -72,6 +73,17 @@ def unchanged(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) 
         return pl.Series("report_id", [], pl.String)
     before = pl.read_ipc(path.parent / BASIS)
     return basis(reports).join(before, on=BASIS_KEY, how="semi")["report_id"]
+
+
+def reusable(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> pl.Series:
+    """`unchanged` minus the reports whose glued stock rows depend on the year before: those are judged
+    again every time (the year before may have changed under them)."""
+    same = unchanged(warehouse, name, key, reports)
+    path = figures_path(warehouse, key)
+    if path.exists():
+        again = pl.read_ipc(path).filter(pl.col("stock_ambiguous"))["report_id"]
+        same = same.filter(~same.is_in(again.implode()))
+    return same.implode()
 
 
 def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> None:
@@ -127,25 +139,31 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
     rows, by_rule, schema = [], [], None
     for key in sorted(context.partition_keys):  # a year's history rules read the year before
         reports = warehouse.read_year("parsed_reports", key)
-        same = unchanged(warehouse, "violations", key, reports).implode()
+        same = reusable(warehouse, "violations", key, reports)
         todo = reports.filter(~pl.col("report_id").is_in(same))
-        parts, figs = [], []
+        previous = previous_figures(warehouse, key)
+        parts, figs, resolved = [], [], []
         for chunk in chunks(todo, VALIDATE_CHUNK):
             cells = warehouse.cells(key, chunk)
+            decided = H.resolve_from_history(chunk, cells, previous)  # glued stock rows last year decides
+            cells = H.apply_resolved(cells, decided)
             parts.append(validate(chunk, cells).violations)
             parts.append(V.frame([N.warnings(chunk, cells)], chunk.select("report_id", "source")))
-            figs.append(H.figures(chunk, cells))
+            figs.append(H.figures(chunk, cells).with_columns(
+                stock_ambiguous=pl.col("stock_ambiguous") | pl.col("report_id").is_in(decided["report_id"].implode())))
+            resolved.append(decided)
         if todo.height < reports.height:  # reused: the per-report rules' rows and figures of unchanged reports
             kept = warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same))
             parts.insert(0, kept.filter(~pl.col("rule").is_in(list(H.CROSS_REPORT))))
             figs.insert(0, pl.read_ipc(figures_path(warehouse, key)).filter(pl.col("report_id").is_in(same)))
         per_report = pl.concat(parts) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
         figs = pl.concat(figs) if figs else pl.DataFrame(schema=H.FIGURE_SCHEMA)
-        previous = previous_figures(warehouse, key)
         cross = H.warnings(reports, figs, previous, quarantined(per_report))
         v = canonical_violations(pl.concat([per_report, V.frame(cross, reports.select("report_id", "source"))]))
         warehouse.write_year("violations", key, v)
         write_ipc_atomic(figs, figures_path(warehouse, key))
+        write_ipc_atomic(pl.concat(resolved) if resolved else pl.DataFrame(schema=H.RESOLVED_SCHEMA),
+                         figures_path(warehouse, key).with_name(RESOLVED))
         write_basis(warehouse, "violations", key, reports)
         rows.append({"year": key, "reports_checked": reports.height, "reports_revalidated": todo.height,
                      "reports_quarantined": v.filter(pl.col("severity") == "error")["report_id"].n_unique(),
@@ -173,8 +191,18 @@ def _keep(df: pl.DataFrame, ids: pl.Series, reports: pl.DataFrame) -> pl.DataFra
                     maintain_order="left").select("report_id", "year", "template", *out.columns[1:])
 
 
-def publish(parsed_reports: pl.DataFrame, parsed_cells: pl.DataFrame, violations: pl.DataFrame) -> dict:
-    """The published datasets of one year: only reports without contract errors."""
+def publish(parsed_reports: pl.DataFrame, parsed_cells: pl.DataFrame, violations: pl.DataFrame,
+            decided: pl.DataFrame | None = None) -> dict:
+    """The published datasets of one year: only reports without contract errors. `decided` (cells the
+    year before decided, `contracts.history.resolve_from_history`) are applied, and noted on the report."""
+    if decided is not None and decided.height:
+        parsed_cells = H.apply_resolved(parsed_cells, decided)
+        said = decided.group_by("report_id", "row", maintain_order=True).agg(
+            pl.format("{}: {}", pl.col("row"), pl.col("resolution")).first().alias("said")).group_by(
+            "report_id", maintain_order=True).agg(pl.col("said"))
+        parsed_reports = (parsed_reports.join(said, on="report_id", how="left", maintain_order="left")
+                          .with_columns(notes=pl.when(pl.col("said").is_null()).then(pl.col("notes"))
+                                        .otherwise(pl.concat_list("notes", "said"))).drop("said"))
     bad = quarantined(violations)
     warnings = violations.filter(pl.col("severity") == "warning").group_by("report_id").agg(
         n_warnings=pl.len().cast(pl.Int64))
@@ -211,11 +239,13 @@ def validated_datasets(context: AssetExecutionContext, warehouse: Warehouse):
     last = {}
     for key in context.partition_keys:
         reports = warehouse.read_year("parsed_reports", key)
-        same = unchanged(warehouse, "reports", key, reports).implode()
+        same = reusable(warehouse, "reports", key, reports)
         todo = reports.filter(~pl.col("report_id").is_in(same))
         violations = warehouse.read_year("violations", key)
+        decided = figures_path(warehouse, key).with_name(RESOLVED)
+        decided = pl.read_ipc(decided) if decided.exists() else pl.DataFrame(schema=H.RESOLVED_SCHEMA)
         pieces = [publish(chunk, warehouse.cells(key, chunk),
-                          violations.filter(pl.col("report_id").is_in(chunk["report_id"].implode())))
+                          violations.filter(pl.col("report_id").is_in(chunk["report_id"].implode())), decided)
                   for chunk in chunks(todo, PUBLISH_CHUNK)] or [publish(todo, warehouse.cells(key, todo), violations)]
         out = {name: pl.concat([p[name] for p in pieces]) for name in DATASETS}
         for name, df in out.items():

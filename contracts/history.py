@@ -15,11 +15,13 @@ is not judged.
 """
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from contracts.violations import with_rule
 from nianbao import template as T
-from nianbao.cells import COUNTED_AS_ZERO, VALUE
+from nianbao.cells import AMBIGUOUS, COUNTED_AS_ZERO, VALUE
 
 CARRY_OVER, STOCK, COPIED, DUPLICATE = (
     "history.carry_over", "history.stock", "history.copied_tables", "identity.duplicate_report")
@@ -32,7 +34,8 @@ COLUMNS = T.APPLICANT_CODES
 TABLES = ("active_disclosure", "applications", "review_litigation")
 
 FIGURE_SCHEMA = {
-    "report_id": pl.String, "body_key": pl.String, "template": pl.String,
+    "report_id": pl.String, "source": pl.String, "body_key": pl.String, "template": pl.String,
+    "stock_ambiguous": pl.Boolean,
     **{f"{r}|{c}": pl.Int64 for r in CARRIED for c in COLUMNS},
     **{f"{i}|{c}": pl.Int64 for i in STOCK_ITEMS for c in STOCK_COLUMNS},
     "digest": pl.UInt64, "all_zero": pl.Boolean,
@@ -72,8 +75,12 @@ def figures(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
               .group_by("report_id")
               .agg(digest=pl.concat_str(["table", "row", "column", "printed"], separator="/").str.join("\n").hash(),
                    all_zero=((pl.col("n").fill_null(0) == 0) | pl.col("column").is_in(list(STOCK_LEVELS))).all()))
-    out = (reports.select("report_id", "template", body_key=body_key(reports))
-           .join(picked, on="report_id", how="left").join(digest, on="report_id", how="left"))
+    undecided = (cells.filter((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))
+                              & (pl.col("status") == AMBIGUOUS)).select("report_id").unique()
+                 .with_columns(stock_ambiguous=pl.lit(True)))
+    out = (reports.select("report_id", "source", "template", body_key=body_key(reports))
+           .join(picked, on="report_id", how="left").join(digest, on="report_id", how="left")
+           .join(undecided, on="report_id", how="left").with_columns(pl.col("stock_ambiguous").fill_null(False)))
     return out.select([pl.col(c).cast(t) for c, t in FIGURE_SCHEMA.items()])
 
 
@@ -168,3 +175,70 @@ def warnings(reports: pl.DataFrame, figs: pl.DataFrame, previous: pl.DataFrame |
 def unused_duplicates(violations: pl.DataFrame) -> pl.Series:
     """Reports left out of the rollups because another input of the same body and year is used."""
     return violations.filter(pl.col("rule") == DUPLICATE)["report_id"].unique()
+
+
+# ---- glued stock rows decided by last year's report ---------------------------------------------------
+
+RESOLVED_SCHEMA = {"report_id": pl.String, "table": pl.String, "row": pl.String, "column": pl.String,
+                   "resolved": pl.Int64, "resolution": pl.String}
+_READING = re.compile(r"\d+(?:/\d+)*")
+
+
+def readings(note: str | None) -> list[tuple[int, ...]] | None:
+    """Every reading the parser listed for an ambiguous glued cell ("…; readings: 6/9/3665 | 69/3/665");
+    None when there is no list or it was cut short ("…"): then uniqueness cannot be decided."""
+    if not note or "readings: " not in note:
+        return None
+    items = note.split("readings: ", 1)[1].split(" | ")
+    if not all(_READING.fullmatch(i) for i in items):
+        return None
+    return [tuple(int(x) for x in i.split("/")) for i in items]
+
+
+def resolve_from_history(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataFrame | None) -> pl.DataFrame:
+    """The ambiguous stock rows of table 二 (2021 template) that last year's report of the same body decides:
+    exactly one reading satisfies in_force(Y) = in_force(Y−1) + issued(Y) − repealed(Y). One row per
+    decided cell (RESOLVED_SCHEMA); rows with no or several such readings stay undecided (not listed)."""
+    empty = pl.DataFrame(schema=RESOLVED_SCHEMA)
+    if previous is None or not previous.height:
+        return empty
+    amb = cells.filter((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))
+                       & (pl.col("status") == AMBIGUOUS))
+    if not amb.height:
+        return empty
+    rows = amb.group_by("report_id", "row", maintain_order=True).agg(pl.col("note").first())
+    mine = reports.select("report_id", "template", body_key=body_key(reports))
+    once = previous.filter(pl.col("body_key").is_not_null() & (pl.len().over("body_key") == 1)
+                           & (pl.col("template") == "2021"))
+    rows = rows.join(mine, on="report_id").filter(pl.col("template") == "2021").join(
+        once.select("body_key", prev_source="source", **{f"prev|{i}": pl.col(f"{i}|in_force") for i in STOCK_ITEMS}),
+        on="body_key")
+    out = []
+    for rid, row, note, prev_source, *prev_in_force in rows.select(
+            "report_id", "row", "note", "prev_source", *[f"prev|{i}" for i in STOCK_ITEMS]).iter_rows():
+        before = prev_in_force[STOCK_ITEMS.index(row)]
+        found = readings(note)
+        if before is None or not found or any(len(r) != len(STOCK_COLUMNS) for r in found):
+            continue
+        fits = [r for r in found if r[2] == before + r[0] - r[1]]
+        if len(fits) != 1:
+            continue
+        why = (f"resolved from history: of {len(found)} readings only {'/'.join(map(str, fits[0]))} gives "
+               f"in_force = last year's {before} + issued − repealed ({prev_source})")
+        out += [(rid, "active_disclosure", row, c, v, why) for c, v in zip(STOCK_COLUMNS, fits[0])]
+    return pl.DataFrame(out, schema=RESOLVED_SCHEMA, orient="row") if out else empty
+
+
+def apply_resolved(cells: pl.DataFrame, resolved: pl.DataFrame) -> pl.DataFrame:
+    """The cells with the history-decided ones set: status value, the value, the note saying how."""
+    if not resolved.height:
+        return cells
+    key = ["report_id", "table", "row", "column"]
+    hit = pl.col("resolved").is_not_null()
+    return (cells.join(resolved, on=key, how="left", maintain_order="left")
+            .with_columns(status=pl.when(hit).then(pl.lit(VALUE)).otherwise(pl.col("status")),
+                          value_int=pl.when(hit).then(pl.col("resolved")).otherwise(pl.col("value_int")),
+                          value=pl.when(hit).then(pl.col("resolved").cast(cells.schema["value"]))
+                          .otherwise(pl.col("value")),
+                          note=pl.when(hit).then(pl.col("resolution")).otherwise(pl.col("note")))
+            .select(cells.columns))

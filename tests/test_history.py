@@ -91,3 +91,44 @@ def test_no_history_warning_on_a_clean_synthetic_series(tmp_path):
     figs = [pl.read_ipc(p) for p in (tmp_path / "wh" / "violations").rglob(".figures.arrow")]
     bodies = pl.concat(figs)["body_key"].drop_nulls()
     assert bodies.len() > bodies.n_unique()  # the corpus does have bodies reporting several years
+
+
+GLUED = next((p for p in (SEED.parent.parent / "devset" / "raw").glob("006.*")), None)
+
+
+def test_a_glued_stock_row_is_decided_by_last_years_report(tmp_path):
+    """Devset 006 prints 行政规范性文件 as the digit run "693665" (10 readings). With the same body's report of
+    the year before stating in_force 599, only 69/3/665 satisfies in_force = 599 + issued − repealed."""
+    src = GLUED.read_text(encoding="utf-8")
+    assert "行政规范性文件693665" in src
+    this_year = src.replace("2022", "2023").replace("2021", "2022")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "cur.txt").write_text(this_year, encoding="utf-8")
+    alone = materialize_all(resources(str(raw), str(tmp_path / "alone"), workers=1))
+    assert alone.counts["quarantined"] == 1  # undecidable on its own: structure.tables_present
+
+    (raw / "prev.txt").write_text(src.replace("行政规范性文件693665", "行政规范性文件69 3 599"), encoding="utf-8")
+    s = materialize_all(resources(str(raw), str(tmp_path / "wh"), workers=1))
+    assert s.success and s.counts["quarantined"] == 0
+    wh = tmp_path / "wh"
+    items = pl.scan_parquet(f"{wh}/active_disclosure/**/*.parquet").collect().filter(
+        (pl.col("item") == "normative_documents") & (pl.col("year") == 2022))
+    assert items.select("issued", "repealed", "in_force").row(0) == (69, 3, 665)
+    notes = pl.scan_parquet(f"{wh}/reports/**/*.parquet").collect().filter(pl.col("source") == "cur.txt")["notes"][0]
+    said = [n for n in notes if "resolved from history" in n]
+    assert said and "prev.txt" in said[0] and "of 10 readings only 69/3/665" in said[0]
+
+
+def test_a_glued_stock_row_stays_undecided_when_no_reading_fits_last_years_stock(tmp_path):
+    src = GLUED.read_text(encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "cur.txt").write_text(src.replace("2022", "2023").replace("2021", "2022"), encoding="utf-8")
+    # a stock last year that no reading of this year reaches: nothing is decided, nothing guessed
+    (raw / "prev.txt").write_text(src.replace("行政规范性文件693665", "行政规范性文件69 3 100000"), encoding="utf-8")
+    s = materialize_all(resources(str(raw), str(tmp_path / "wh"), workers=1))
+    assert s.counts["quarantined"] == 1
+    v = pl.scan_parquet(f"{tmp_path}/wh/violations/**/*.parquet").collect().filter(
+        (pl.col("source") == "cur.txt") & (pl.col("rule") == "structure.tables_present"))
+    assert v.height and "readings" in v["message"][0]
