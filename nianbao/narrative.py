@@ -26,11 +26,16 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p
 _PROSE = re.compile(r"[。，；：、]")
 
 
+
+
 def prose_lines(text: str) -> list[str]:
-    """The sentences of the report: lines with Chinese punctuation, spaces around digits removed."""
+    """The sentences of the report that can state a count: lines with a unit (件/起/宗) and Chinese
+    punctuation, NFKC-normalised, spaces removed (the unit test first: most lines have none)."""
     out = []
-    for line in unicodedata.normalize("NFKC", text).splitlines():
-        s = line.strip()
+    for line in text.splitlines():
+        if "件" not in line and "起" not in line and "宗" not in line:
+            continue
+        s = unicodedata.normalize("NFKC", line).strip()
         if len(s) >= 12 and _PROSE.search(s) and "\t" not in s and "|" not in s:
             out.append(re.sub(r"\s+", "", s))
     return out
