@@ -118,6 +118,12 @@ def cmd_run(a) -> int:
                   "parse_failures", "rollup_province", "rollup_national"):
         print(f"  {asset:18} {Path(out) / asset}")
     print(f"read them with: polars.scan_parquet('{out}/<dataset>/**/*.parquet')")
+    for label, name in (("year pages (HTML)", "summary"), ("GX Data Docs (HTML)", "data_docs")):
+        pages = sorted(str(p) for p in (Path(out) / name).glob("year=*/**/index.html"))
+        if pages:
+            print(f"{label}:")
+            for page in pages[:10]:
+                print(f"  {page}")
     return 0 if all(e.passed or e.severity.value == "WARN" for *_, e in s.checks) else 1
 
 
