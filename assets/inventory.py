@@ -9,6 +9,7 @@ import polars as pl
 from dagster import Output, asset
 
 from assets.meta import frame_metadata
+from nianbao.atomic import write_ipc_atomic
 from nianbao.batch import report_id
 from pipeline.io import Warehouse
 from pipeline.resources import RawReports
@@ -62,9 +63,6 @@ def raw_inventory(raw: RawReports, warehouse: Warehouse) -> Output[pl.DataFrame]
     cache_path = Path(warehouse.root) / "raw_inventory" / ".stat-cache.arrow"
     cache = pl.read_ipc(cache_path) if cache_path.exists() else None
     df, new_cache, hits = inventory(raw.files(), cache)
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_path.with_suffix(".tmp")
-    new_cache.write_ipc(tmp)
-    os.replace(tmp, cache_path)
+    write_ipc_atomic(new_cache, cache_path)
     return Output(df, metadata={**frame_metadata(df), "raw_root": raw.root, "bytes": int(df["size"].sum() or 0),
                                 "hashes_reused": hits})

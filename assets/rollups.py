@@ -61,14 +61,18 @@ def cell_sums(tables: dict[str, pl.DataFrame], reports: pl.DataFrame, key: list[
     return pl.concat(parts).join(template_cells(), on=["template", "table", "row", "column"], how="semi")
 
 
+def _at(field: str, table: str, row: str, column: str) -> pl.Expr:
+    """`field` (value, n_reports) of one cell, in a group_by over a key's cells."""
+    return pl.col(field).filter((pl.col("table") == table) & (pl.col("row") == row)
+                                & (pl.col("column") == column)).first()
+
+
 def _cell(table: str, row: str, column: str) -> pl.Expr:
-    return pl.col("value").filter((pl.col("table") == table) & (pl.col("row") == row)
-                                  & (pl.col("column") == column)).first()
+    return _at("value", table, row, column)
 
 
 def _reports_behind(table: str, row: str, column: str) -> pl.Expr:
-    return pl.col("n_reports").filter((pl.col("table") == table) & (pl.col("row") == row)
-                                      & (pl.col("column") == column)).first()
+    return _at("n_reports", table, row, column)
 
 
 def rates(sums: pl.DataFrame, key: list[str]) -> pl.DataFrame:

@@ -5,13 +5,12 @@ Written to <warehouse>/summary/year=<Y>/index.html, atomically; the materialisat
 a machine without internet (see nianbao/summary.py).
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.validate import SINGLE_RUN
+from nianbao.atomic import write_text_atomic
 from nianbao.summary import YearSummary, render_html, render_markdown, summarise
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
@@ -23,21 +22,6 @@ PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is st
 def page_path(warehouse: Warehouse, key: str) -> Path:
     """Where a year's page lives: <warehouse>/summary/year=<Y>/index.html."""
     return warehouse.year_path("summary", key).with_name(PAGE)
-
-
-def write_text_atomic(text: str, path: Path) -> Path:
-    """Write `text` (UTF-8) so that a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the page is for others to open
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def year_figures(warehouse: Warehouse, key: str, parse_failures: int) -> YearSummary:
@@ -62,7 +46,7 @@ def year_summary(context: AssetExecutionContext, warehouse: Warehouse) -> Materi
     meta, previews = {}, []
     for key in context.partition_keys:
         figures = year_figures(warehouse, key, n_failures)
-        path = write_text_atomic(render_html(figures), page_path(warehouse, key))
+        path = write_text_atomic(render_html(figures), page_path(warehouse, key), mode=0o644)  # for others to open
         meta[f"page {key}"] = MetadataValue.path(str(path))
         meta[f"link {key}"] = MetadataValue.url(path.resolve().as_uri())
         if len(previews) < PREVIEW_YEARS:

@@ -26,6 +26,7 @@ from contracts import violations as V
 from contracts.validate import validate
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
+from nianbao.atomic import write_ipc_atomic
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS
 
@@ -88,10 +89,7 @@ def reusable(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -
 
 def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> None:
     """Record (after the data) what `name`'s year partition was computed from."""
-    path = warehouse.year_path(name, key).parent / BASIS
-    tmp = path.with_name(BASIS + ".tmp")
-    basis(reports).write_ipc(tmp)
-    tmp.replace(path)
+    write_ipc_atomic(basis(reports), warehouse.year_path(name, key).parent / BASIS)
 
 
 def figures_path(warehouse: Warehouse, key: str) -> Path:
@@ -105,12 +103,6 @@ def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
         return None
     path = figures_path(warehouse, str(int(key) - 1))
     return pl.read_ipc(path) if path.exists() else None
-
-
-def write_ipc_atomic(df: pl.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    df.write_ipc(tmp)
-    tmp.replace(path)
 
 
 def canonical_violations(v: pl.DataFrame) -> pl.DataFrame:

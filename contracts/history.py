@@ -84,15 +84,23 @@ def figures(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
     return out.select([pl.col(c).cast(t) for c, t in FIGURE_SCHEMA.items()])
 
 
+def _once(prev: pl.DataFrame) -> pl.DataFrame:
+    """Previous-year figures of the bodies that had exactly one report that year (else: which one?)."""
+    return prev.filter(pl.col("body_key").is_not_null() & (pl.len().over("body_key") == 1))
+
+
 def _pairs(cur: pl.DataFrame, prev: pl.DataFrame) -> pl.DataFrame:
     """This year's figures beside the same body's previous-year figures (bodies with one report there)."""
-    once = prev.filter(pl.col("body_key").is_not_null() & (pl.len().over("body_key") == 1))
+    once = _once(prev)
     return cur.filter(pl.col("body_key").is_not_null()).join(
         once.rename({c: f"{c}@prev" for c in once.columns if c != "body_key"}), on="body_key", how="inner")
 
 
-def _none(n: int = 0):
-    return pl.lit(None, pl.String)
+def _report_level(df: pl.DataFrame, message: pl.Expr, rule: str) -> pl.DataFrame:
+    """Violation rows about a whole report (no cell, no expected/actual)."""
+    none = pl.lit(None, pl.String)
+    return with_rule(df.select("report_id", table=none, row=none, column=none, expected=pl.lit(None, pl.Int64),
+                               actual=pl.lit(None, pl.Int64), message=message), rule)
 
 
 def carry_over(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -129,11 +137,8 @@ def copied(pairs: pl.DataFrame) -> pl.DataFrame:
     """Every table number identical to the same body's previous report (reports whose every flow is 0
     excepted: a body with nothing to report prints the same zeros, and the same stock levels, every year)."""
     bad = pairs.filter((pl.col("digest") == pl.col("digest@prev")) & ~pl.col("all_zero").fill_null(True))
-    return with_rule(bad.select(
-        "report_id", table=_none(), row=_none(), column=_none(), expected=pl.lit(None, pl.Int64),
-        actual=pl.lit(None, pl.Int64),
-        message=pl.lit("every table number is identical to last year's report of the same body (tables copied?)")),
-        COPIED)
+    return _report_level(
+        bad, pl.lit("every table number is identical to last year's report of the same body (tables copied?)"), COPIED)
 
 
 def duplicates(reports: pl.DataFrame, figs: pl.DataFrame, errors: pl.Series) -> pl.DataFrame:
@@ -155,11 +160,9 @@ def duplicates(reports: pl.DataFrame, figs: pl.DataFrame, errors: pl.Series) -> 
     why = (pl.when(~pl.col("used_failed") & pl.col("failed")).then(pl.lit("it passed the contracts and this one did not"))
            .when(pl.col("used_size") > pl.col("size")).then(pl.lit("the larger file"))
            .otherwise(pl.lit("the first by path")))
-    return with_rule(df.select(
-        "report_id", table=_none(), row=_none(), column=_none(), expected=pl.lit(None, pl.Int64),
-        actual=pl.lit(None, pl.Int64),
-        message=pl.format("{} inputs for the same body and year; {} is used ({}); this one is left out of the rollups",
-                          pl.col("n"), pl.col("used_source"), why)), DUPLICATE)
+    return _report_level(
+        df, pl.format("{} inputs for the same body and year; {} is used ({}); this one is left out of the rollups",
+                      pl.col("n"), pl.col("used_source"), why), DUPLICATE)
 
 
 def warnings(reports: pl.DataFrame, figs: pl.DataFrame, previous: pl.DataFrame | None,
@@ -208,8 +211,7 @@ def resolve_from_history(reports: pl.DataFrame, cells: pl.DataFrame, previous: p
         return empty
     rows = amb.group_by("report_id", "row", maintain_order=True).agg(pl.col("note").first())
     mine = reports.select("report_id", "template", body_key=body_key(reports))
-    once = previous.filter(pl.col("body_key").is_not_null() & (pl.len().over("body_key") == 1)
-                           & (pl.col("template") == "2021"))
+    once = _once(previous).filter(pl.col("template") == "2021")
     rows = rows.join(mine, on="report_id").filter(pl.col("template") == "2021").join(
         once.select("body_key", prev_source="source", **{f"prev|{i}": pl.col(f"{i}|in_force") for i in STOCK_ITEMS}),
         on="body_key")

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from nianbao.atomic import write_atomic
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # how the unknown year is spelled in a folder name (hive convention)
 UNKNOWN_YEAR = "unknown"  # the partition key of reports whose year could not be read
@@ -45,25 +45,6 @@ def year_folder(key: str) -> str:
 def year_filter(key: str) -> pl.Expr:
     """The rows of one partition key, by their `year` column."""
     return pl.col("year").is_null() if key == UNKNOWN_YEAR else pl.col("year") == int(key)
-
-
-def write_atomic(df: pl.DataFrame, path: Path) -> Path:
-    """Write `df` to `path` so that a reader sees the old file or the new one, never half of one.
-
-    Same frame → same bytes: polars writes no timestamps, and callers sort their frames.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import polars as pl
 from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from assets.checks import FAMILIES
+from nianbao.atomic import write_text_atomic
 from pipeline.io import Warehouse
 
 LOGGER = logging.getLogger("nianbao.alerts")
@@ -220,10 +221,7 @@ class State:
                 seen.pop(scope, None)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(self.sent, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
+        write_text_atomic(json.dumps(self.sent, indent=1, sort_keys=True), self.path)
 
 
 # --- the message ---------------------------------------------------------------------------------

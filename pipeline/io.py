@@ -7,7 +7,8 @@ import polars as pl
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
 from nianbao.frames import CELL_SCHEMA
-from nianbao.store import CellStore, StoredCells, write_atomic  # noqa: F401 (write_atomic: re-exported)
+from nianbao.atomic import write_atomic
+from nianbao.store import CellStore, StoredCells
 
 PART = "part-0.parquet"
 

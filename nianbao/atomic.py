@@ -1,0 +1,49 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+Every file the pipeline writes goes through `replace_with`: write to a temp file in the same folder,
+fsync, rename over the target (`os.replace`); on any error the temp file is removed and the old file
+stays. The helpers below are the formats in use: Parquet datasets, Arrow IPC side files, UTF-8 text.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+
+def replace_with(path: Path, write: Callable[[str], None], mode: int | None = None) -> Path:
+    """Call `write(tmp)` on a temp file beside `path`, then rename it over `path` (with `mode`, if given:
+    temp files are private to the owner)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_atomic(df: pl.DataFrame, path: Path) -> Path:
+    """A Parquet dataset file. Same frame → same bytes: polars writes no timestamps, callers sort."""
+    return replace_with(path, lambda tmp: df.write_parquet(tmp, compression="zstd", statistics=True))
+
+
+def write_ipc_atomic(df: pl.DataFrame, path: Path) -> Path:
+    """An Arrow IPC side file (stat cache, bases, figures)."""
+    return replace_with(path, df.write_ipc)
+
+
+def write_text_atomic(text: str, path: Path, mode: int | None = None) -> Path:
+    """A UTF-8 text file (HTML pages, JSON state)."""
+    return replace_with(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), mode)
