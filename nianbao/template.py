@@ -22,10 +22,16 @@ _WS = re.compile(r"\s+")
 _PUNCT = str.maketrans({"“": '"', "”": '"', "〔": "[", "〕": "]", "．": ".", "｡": ".", "，": ",", "、": "、"})
 
 
+_LIST_NUMBER = re.compile(r"(?<![\d.])(\d{1,2})、")
+
+
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
-    """NFKC, unify quotes and dots, drop every whitespace character: the form labels are matched in."""
-    return _WS.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT))
+    """NFKC, unify quotes and dots, drop every whitespace character: the form labels are matched in.
+
+    A list number is written "1." whether printed "1." or "1、"."""
+    s = _WS.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT))
+    return _LIST_NUMBER.sub(r"\1.", s) if "、" in s else s
 
 
 @dataclass(frozen=True)

@@ -77,11 +77,41 @@ def line_cells(s: str) -> tuple[tuple[str, str], ...]:
     return tuple((_kind(part), part) for cell in cells for part in (_split_numbers(cell) if " " in cell else (cell,)))
 
 
-def tokenize(lines: list[str], start: int = 0, end: int | None = None) -> list[Token]:
-    """Tokens of lines[start:end]. Blank lines separate rows and are dropped; page footers too."""
+@lru_cache(maxsize=65536)
+def grid_cells(line: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, text) cells of one table row of a grid-keeping backend (HTML, DOCX, PDF).
+
+    Every TAB-separated field is a cell in its column: an empty field, the last one included, is a
+    blank cell (`EMPTY`), never dropped. Empty fields before the first non-empty one are the label
+    columns of a row whose label is printed elsewhere (a merged cell above): they are not cells of
+    the row's values and are dropped."""
+    fields = [f.strip() for f in line.split("\t")]
+    k = 0
+    while k < len(fields) and not fields[k]:
+        k += 1
+    if k == len(fields):
+        return ()
+    out: list[tuple[str, str]] = []
+    for f in fields[k:]:
+        if " " in f and not looks_like_value(f):
+            out += [(_kind(part), part) for part in _split_numbers(f)]
+        else:
+            out.append((_kind(f), f))
+    return tuple(out)
+
+
+def tokenize(lines: list[str], start: int = 0, end: int | None = None, grid: bool = False) -> list[Token]:
+    """Tokens of lines[start:end]. Blank lines separate rows and are dropped; page footers too.
+
+    `grid`: the lines come from a backend that kept the table grid (`Extracted.grid`): a line with a
+    TAB is a table row whose empty fields are blank cells (`grid_cells`)."""
     out: list[Token] = []
     append = out.append
     for n, line in enumerate(lines[start:end], start + 1):
+        if grid and "\t" in line:
+            for kind, text in grid_cells(line):
+                append(_new_token((kind, text, n)))
+            continue
         s = line.strip()
         if not s:
             continue

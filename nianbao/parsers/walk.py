@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
+from decimal import Decimal
+
+from nianbao import cells as C
 from nianbao import template as T
+from nianbao.parsers import align as A
 from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
 
 
@@ -25,6 +29,7 @@ class Segment:
     line: int
     values: list[Token] = field(default_factory=list)
     n_values: int = 0  # how many of `values` are value tokens (the others are empty cells)
+    pieces: list[tuple[int, str]] | None = None  # (line, normalised text) of each label cell, when several
 
     @property
     def has_values(self) -> bool:
@@ -49,7 +54,11 @@ def segments(tokens: list[Token]) -> list[Segment]:
         kind = tok.kind
         if kind == TEXT:
             if seg is not None and not values:
-                seg.label += normalise(tok.text)
+                text = normalise(tok.text)
+                if seg.pieces is None:
+                    seg.pieces = [(seg.line, seg.label)]
+                seg.pieces.append((tok.line, text))
+                seg.label += text
             else:
                 seg = Segment(normalise(tok.text), tok.line)
                 values = seg.values
@@ -148,6 +157,8 @@ class TableRead:
     found: bool = False
     cell_notes: dict[tuple[str, str], str] = field(default_factory=dict)
     runs: dict[str, list[Token]] = field(default_factory=dict)  # glued text: each row's undecoded value tokens
+    labels: dict[str, str] = field(default_factory=dict)  # row code → the printed label it was read from
+    not_printed: dict[tuple[str, str], str] = field(default_factory=dict)  # cell → the group total printed instead
 
     def put(self, row: str, columns: tuple[str, ...], aligned: Aligned) -> None:
         self.put_keys(_cell_keys(row, columns), aligned)
@@ -168,45 +179,143 @@ def _cell_keys(row: str, columns: tuple[str, ...]) -> tuple[tuple[str, str], ...
     return tuple((row, c) for c in columns)
 
 
-def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, glued: bool = False) -> None:
-    """Assign segments to rows in template order. `columns_of(row)` gives a row's column codes.
+def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, glued: bool = False,
+              decide: Callable[[dict[tuple[str, str], Token | None]], int] | None = None) -> None:
+    """Give printed rows to template rows. `columns_of(row)` gives a row's column codes.
+
+    The rows are found by one global alignment of the printed rows to the template (`align.py`). Its
+    common case needs no search: when every printed row's label matches its row's pattern, in template
+    order, and every template row is found, that reading is the alignment's unique optimum and is taken
+    as read by `_read_exact`. `decide(cells)` counts the table's identities a tentative reading satisfies
+    (used only to choose among equally good alignments).
 
     For glued text the value tokens are kept undecoded in `table.runs` (see parsers/glued.py).
     """
+    if glued:
+        _read_glued(segs, rows, table)
+        return
+    exact = TableRead()
+    if _read_exact(segs, rows, columns_of, exact):
+        table.cells.update(exact.cells)
+        table.ambiguous.update(exact.ambiguous)
+        table.notes.extend(exact.notes)
+        table.labels.update(exact.labels)
+        table.found = table.found or exact.found
+        return
+    _read_aligned(segs, rows, columns_of, table, decide)
+
+
+def _read_glued(segs: list[Segment], rows: tuple[T.Row, ...], table: TableRead) -> None:
     pos = 0
     match = _matcher(rows).match
     for k, seg in enumerate(segs):
         if not seg.label:
-            if seg.has_values:
-                table.notes.append(f"line {seg.line}: values without a label ignored")
             continue
         i = match(seg.label, pos)
         if i is None and seg.has_values and k + 1 < len(segs):
             i = _label_tail(seg, segs[k + 1], rows, pos)
         if i is None:
-            if seg.has_values and table.found:
-                table.notes.append(f"line {seg.line}: values after unrecognised label {seg.label[:30]!r} ignored")
+            continue
+        if seg.has_values and rows[i].code not in table.runs:
+            table.runs[rows[i].code] = seg.values
+            table.found = True
+            pos = i + 1
+
+
+def _read_exact(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead) -> bool:
+    """Rows by their label patterns in template order; True when that explains the whole table (every
+    printed row placed, every template row found), which makes it the alignment's unique optimum."""
+    pos = 0
+    match = _matcher(rows).match
+    clean = True
+    for k, seg in enumerate(segs):
+        if not seg.label:
+            if seg.has_values:
+                return False
+            continue
+        i = match(seg.label, pos)
+        if i is None and seg.has_values and k + 1 < len(segs):
+            i = _label_tail(seg, segs[k + 1], rows, pos)
+        if i is None:
+            if seg.has_values or (seg.values and table.found):
+                return False
             continue
         row = rows[i]
         cols = columns_of(row)
-        if glued:
-            if seg.has_values and row.code not in table.runs:
-                table.runs[row.code] = seg.values
-                table.found = True
-                pos = i + 1
-            continue
         aligned = align(seg.values, len(cols), seg.n_values)
         if aligned.reason == "not a row":
             continue  # a group heading or a header cell
         if row.subtotal and not seg.has_values:
             continue
+        if i > pos and any(not r.subtotal for r in rows[pos:i]):
+            clean = False  # a template row was skipped: let the alignment look at it
         table.found = True
         keys = _cell_keys(row.code, cols)
-        if not table.cells.keys().isdisjoint(keys):
-            table.notes.append(f"line {seg.line}: row {row.code} printed twice; the first is kept")
-            continue
+        if not table.cells.keys().isdisjoint(keys) or not table.ambiguous.keys().isdisjoint(keys):
+            return False
         table.put_keys(keys, aligned)
+        table.labels[row.code] = seg.label
         pos = i + 1
+    if any(not r.subtotal for r in rows[pos:]):
+        clean = False
+    return clean and table.found
+
+
+def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, decide) -> None:
+    """Rows by the global alignment (`align.solve`): typos, wrapped and vertical labels, collapsed groups."""
+    units = A.units_of(segs)
+    widths = [len(columns_of(r)) for r in rows]
+
+    def cells_of(assignment: dict[int, int]) -> dict[tuple[str, str], Token | None]:
+        out: dict[tuple[str, str], Token | None] = {}
+        for j, i in assignment.items():
+            cols = columns_of(rows[i])
+            got = align(units[j].tokens, len(cols), units[j].n_values)
+            if got.cells is not None:
+                out.update(zip(_cell_keys(rows[i].code, cols), got.cells))
+        return out
+
+    plan = A.solve(units, rows, widths, (lambda a: decide(cells_of(a))) if decide else None)
+    table.notes.extend(plan.notes)
+    for j in sorted(plan.assigned):
+        i, unit = plan.assigned[j], units[j]
+        row = rows[i]
+        cols = columns_of(row)
+        aligned = align(unit.tokens, len(cols), unit.n_values)
+        if aligned.reason == "not a row" and not unit.label:
+            continue
+        table.found = True
+        table.put_keys(_cell_keys(row.code, cols), aligned)
+        table.labels[row.code] = unit.label
+        if unit.label and not T.compiled(row.pattern).search(unit.label):
+            table.notes.append(f"line {unit.line}: label {unit.label[-30:]!r} read as {row.code} "
+                               "(not the template's wording; placed by the alignment)")
+    for i, reason in plan.undecided.items():
+        for key in _cell_keys(rows[i].code, columns_of(rows[i])):
+            table.ambiguous.setdefault(key, (reason, ()))
+    for j in plan.unplaced:
+        unit = units[j]
+        if unit.n_values and table.found:
+            what = f"unrecognised label {unit.label[:30]!r}" if unit.label else "no label"
+            table.notes.append(f"line {unit.line}: values after {what} ignored")
+    _collapsed_groups(rows, columns_of, table)
+
+
+def _collapsed_groups(rows: tuple[T.Row, ...], columns_of, table: TableRead) -> None:
+    """A group printed as its total alone ("（六）其他处理" and one row of values, no 1./2./3. lines): its
+    item rows were not printed. Their cells say so, and the report gets a warning, not a structure error."""
+    printed = {r for r, _ in table.cells} | {r for r, _ in table.ambiguous}
+    for r in rows:
+        if not r.subtotal or r.code not in printed:
+            continue
+        items = [x for x in rows if x.group == r.group and not x.subtotal]
+        if any(x.code in printed for x in items):
+            continue
+        for x in items:
+            for key in _cell_keys(x.code, columns_of(x)):
+                table.not_printed[key] = r.code
+        table.notes.append(f"group {r.group} printed as its total only ({r.code}); its rows "
+                           f"{', '.join(x.code for x in items)} were not printed")
 
 
 def _label_tail(seg: Segment, nxt: Segment, rows: tuple[T.Row, ...], pos: int) -> int | None:
@@ -247,8 +356,39 @@ def applicant_columns(header: str) -> tuple[str, ...]:
 def read_applications(segs: list[Segment], tpl: T.Template, cols: tuple[str, ...], glued: bool = False) -> TableRead:
     """Table 三: every row label followed by one value per printed applicant column."""
     table = TableRead()
-    read_rows(segs, tpl.application_rows, lambda r: cols, table, glued)
+    read_rows(segs, tpl.application_rows, lambda r: cols, table, glued, decide=lambda cells: identities_met(cells, tpl, cols))
     return table
+
+
+def identities_met(cells: dict[tuple[str, str], Token | None], tpl: T.Template, cols: tuple[str, ...]) -> int:
+    """How many of table 三's column identities (balance, outcomes, printed group subtotals) a tentative
+    reading satisfies, blanks counted as 0; an identity with a cell not read is not counted."""
+    def value(row: str, col: str):
+        tok = cells.get((row, col), _ABSENT)
+        if tok is _ABSENT:
+            return None
+        if tok is None or tok.kind != VALUE:
+            return Decimal(0)
+        v = C.read(tok.text)
+        return v.value if v.status == C.VALUE else (Decimal(0) if v.status in C.COUNTED_AS_ZERO else None)
+
+    def total(codes, col):
+        vals = [value(r, col) for r in codes]
+        return None if any(v is None for v in vals) else sum(vals, Decimal(0))
+
+    met = 0
+    groups = {r.group for r in tpl.application_rows if r.subtotal}
+    for col in cols:
+        sides = [(total(T.BALANCE_IN, col), total(T.BALANCE_OUT, col)),
+                 (total(tpl.outcome_rows, col), value("total_processed", col))]
+        for g in groups:
+            if any(r == T.subtotal_row(g) for r, _ in cells):
+                sides.append((value(T.subtotal_row(g), col), total(T.group_items(tpl, g), col)))
+        met += sum(1 for a, b in sides if a is not None and b is not None and a == b)
+    return met
+
+
+_ABSENT = object()
 
 
 def read_review(segs: list[Segment], glued: bool = False) -> TableRead:

@@ -1,17 +1,22 @@
 """PDF reports with a text layer (reportlab, imported lazily): gridded tables with merges, split over pages.
 
 reportlab is a test dependency, not a runtime one: `require_reportlab()` says so clearly when it is
-missing. The text uses reportlab's built-in CID font STSong-Light (no font file needed; pdfium maps
-the glyphs back to Unicode through the font's CMap).
+missing. The text uses the CJK font shipped beside this module (`fonts/NianbaoCJK.ttf`, a subset of
+Droid Sans Fallback), registered as a reportlab TTFont: every PDF embeds the glyphs it uses with a
+ToUnicode map, so what pdfium reads back (and the glyph boxes) does not depend on the machine's fonts.
+A character the font lacks is an error (`MissingGlyph`), never a silent tofu box.
 """
 from __future__ import annotations
 
 import io
+from functools import lru_cache
+from pathlib import Path
 
 from nianbao.cells import PLACEHOLDERS
 from nianbao.render import report_blocks, report_grids
 
-FONT = "STSong-Light"
+FONT = "NianbaoCJK"
+FONT_FILE = Path(__file__).with_name("fonts") / "NianbaoCJK.ttf"
 PAD = 3  # cell padding (pt) left and right: two of them are the narrowest gap between two cells' text
 SIZE = 6  # table font size
 
@@ -30,14 +35,44 @@ def require_reportlab() -> None:
                                 "or leave pdf out of --formats") from None
 
 
+class MissingGlyph(ValueError):
+    """The text to draw has a character the embedded font has no glyph for."""
+
+
+def register_font() -> None:
+    """Register the shipped font with reportlab as FONT (an embedded, subsetted TrueType font)."""
+    require_reportlab()
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
+
+
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+
+    register_font()
+    return frozenset(pdfmetrics.getFont(FONT).face.charToGlyph)
+
+
+def check_glyphs(text: str) -> str:
+    """`text` unchanged, or MissingGlyph naming the characters the font cannot draw (control characters aside)."""
+    covered = _covered()
+    missing = sorted({c for c in text if ord(c) not in covered and c.isprintable()})
+    if missing:
+        raise MissingGlyph(f"{FONT_FILE.name} has no glyph for {''.join(missing)!r} (U+"
+                           + ", U+".join(f"{ord(c):04X}" for c in missing)
+                           + f") in {text[:60]!r}: add them with scripts/make_font_subset.py")
+    return text
+
+
 def _styles():
     require_reportlab()
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    register_font()
     return ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
 
 
@@ -103,7 +138,7 @@ def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None
     story = []
     for kind, name in (report_blocks(truth) if blocks is None else blocks):
         if kind == "p":
-            story.append(Paragraph(name, body) if name else Spacer(1, 6))
+            story.append(Paragraph(check_glyphs(name), body) if name else Spacer(1, 6))
             continue
         ncols, cells = grids[name]
         widths = _col_widths(ncols, cells, tight, pad)
@@ -115,7 +150,7 @@ def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None
                  ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
         for r, c, text, rs, cs in cells:
             room = sum(widths[c:c + cs]) - 2 * pad
-            data[r][c] = text
+            data[r][c] = check_glyphs(text)
             if stringWidth(text, FONT, SIZE) > room:  # a header too wide for its column wraps, as in Word
                 data[r][c] = Paragraph("<br/>".join(_wrap(text, max(3, int(room // SIZE)))), small)
             if rs > 1 or cs > 1:
@@ -136,7 +171,8 @@ def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None
     rl_config.invariant = 1  # no creation date, a fixed document id: byte-identical output
     try:
         doc = SimpleDocTemplate(buf, pagesize=A4 if tight else landscape(A4),
-                                leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=40)
+                                leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=40,
+                                initialFontName=FONT)  # not Helvetica: no font in the file goes unembedded
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
     finally:
         rl_config.invariant = invariant

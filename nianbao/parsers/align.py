@@ -1,0 +1,322 @@
+"""Rows by alignment: a table's printed rows aligned to the template's skeleton as one global alignment.
+
+A printed row (`Unit`: label text and the value or blank cells printed with it) is given to a template
+row by a monotone alignment of the printed rows to the template's rows (order of rows and groups), each
+pair scored by
+
+* the label: 3 when the row's label pattern (`template.py`) matches, else a tolerant similarity of the
+  printed label's tail to the row's own words (a character wrong or missing, a wrapped label cut
+  short, a vertical group label's characters stuck in front), 0 below `MIN_SIMILARITY`;
+* the values: a bonus when the row prints exactly as many cells as the row has columns.
+
+The best total is found by dynamic programming, forwards and backwards, which also tells, for each
+printed row, every template row it could take in *some* best alignment. A printed row is assigned when
+that set is one row. Where several best alignments exist, `decide` (the table's arithmetic identities)
+chooses, but only among those equally good alignments: a published arithmetic error neither makes a
+row unplaceable nor moves values. Where nothing decides, the rows concerned are "row not identified"
+and their cells null, never guessed.
+
+Printed rows without any label (markdown from OCR, whose labels stand elsewhere as loose lines) are
+placed afterwards, between the rows the alignment placed: by their loose labels when those match the
+rows in between one for one, else by order when exactly as many rows are open as were printed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from itertools import product
+from typing import Callable
+
+from nianbao import template as T
+from nianbao.parsers.tokens import VALUE, Token
+
+EXACT = 3.0  # the row's label pattern matches
+FUZZY = 2.5  # × similarity, for a label that only resembles the row's
+FIT = 0.5  # the row prints as many cells as the row has columns
+MIN_SIMILARITY = 0.6
+MIN_KEY = 3  # a label shorter than this ("总计", "其他") is matched by its pattern only
+EPS = 1e-9
+MAX_TIES = 256  # equally good alignments tried against the arithmetic; past this nothing is chosen
+
+NOT_IDENTIFIED = "row not identified"
+
+# list markers and group words in front of a row's own words: "三、本年度办理结果（一）", "（三）不予公开1."
+_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d+[.、)])")
+_TAIL_NOTE = re.compile(r"\(区分处理的.*$")
+
+
+@dataclass(slots=True)
+class Unit:
+    """One printed row: its label (normalised; '' when none), first line, and value/blank cells."""
+
+    label: str
+    line: int
+    tokens: list[Token]
+    n_values: int
+    loose: tuple[str, ...] = ()  # label-less row: the loose label lines printed before its run, if any
+
+
+@dataclass
+class Plan:
+    """The outcome of an alignment: unit index → row index, rows left undecided, notes."""
+
+    assigned: dict[int, int] = field(default_factory=dict)
+    undecided: dict[int, str] = field(default_factory=dict)  # row index → reason
+    notes: list[str] = field(default_factory=list)
+    unplaced: list[int] = field(default_factory=list)  # units given to no row
+
+
+@lru_cache(maxsize=None)
+def row_key(label: str) -> str:
+    """A row's own words: its canonical label without list markers or group words, normalised."""
+    s = T.normalise(label)
+    parts = [p for p in re.split(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]", s) if p]
+    key = parts[-1] if parts else s
+    return _TAIL_NOTE.sub("", key)
+
+
+@lru_cache(maxsize=65536)
+def similarity(label: str, key: str) -> float:
+    """How well the tail of a printed label spells `key` (0..1): matched characters over the longer of
+    the key and the label's tail, so a missing, wrong or extra character costs about 1/len(key)."""
+    if len(key) < MIN_KEY or not label:
+        return 0.0
+    tail = label[-(len(key) + 2):]
+    if len(set(tail) & set(key)) < len(set(key)) / 2:
+        return 0.0
+    m = sum(b.size for b in SequenceMatcher(None, key, tail, autojunk=False).get_matching_blocks())
+    # extra characters in the tail count only beyond the two allowed for a list marker
+    return m / max(len(key), len(tail) - 2)
+
+
+def _exact_rows(label: str, rows: tuple[T.Row, ...]) -> dict[int, int]:
+    """Row index → end of the latest match, for the rows whose label pattern matches `label`."""
+    out = {}
+    for i, r in enumerate(rows):
+        ends = [m.end() for m in T.compiled(r.pattern).finditer(label)]
+        if ends:
+            out[i] = max(ends)
+    return out
+
+
+def label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
+    """Row index → label score, for the rows this label could be (others: not matchable)."""
+    if not label:
+        return {}
+    exact = _exact_rows(label, rows)
+    out: dict[int, float] = {}
+    if exact:
+        latest = max(exact.values())
+        for i, end in exact.items():
+            out[i] = EXACT if end == latest else EXACT - 0.5
+    for i, r in enumerate(rows):
+        if i in out:
+            continue
+        s = similarity(label, row_key(r.label))
+        if s >= MIN_SIMILARITY:
+            out[i] = FUZZY * s
+    return out
+
+
+def _fits(unit: Unit, width: int) -> bool:
+    return unit.n_values == width or (unit.n_values <= width <= len(unit.tokens))
+
+
+def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
+          decide: Callable[[dict[int, int]], int] | None = None) -> Plan:
+    """Align printed rows to template rows (see the module docstring). `decide(assignment)` scores a
+    complete assignment by the number of the table's identities it satisfies (higher is better)."""
+    m, n = len(units), len(rows)
+    score: list[dict[int, float]] = []
+    for u in units:
+        s = label_scores(u.label, rows)
+        if s:
+            for i in list(s):
+                if rows[i].subtotal and u.n_values == 0:
+                    del s[i]  # a group heading line, not a printed subtotal
+                elif _fits(u, widths[i]):
+                    s[i] += FIT
+        score.append(s)
+    F = [[0.0] * (n + 1) for _ in range(m + 1)]
+    for j in range(1, m + 1):
+        sj, Fj, Fp = score[j - 1], F[j], F[j - 1]
+        for i in range(1, n + 1):
+            best = Fp[i] if Fp[i] > Fj[i - 1] else Fj[i - 1]
+            s = sj.get(i - 1)
+            if s is not None and Fp[i - 1] + s > best:
+                best = Fp[i - 1] + s
+            Fj[i] = best
+    B = [[0.0] * (n + 1) for _ in range(m + 1)]
+    for j in range(m - 1, -1, -1):
+        sj, Bj, Bn = score[j], B[j], B[j + 1]
+        for i in range(n - 1, -1, -1):
+            best = Bn[i] if Bn[i] > Bj[i + 1] else Bj[i + 1]
+            s = sj.get(i)
+            if s is not None and Bn[i + 1] + s > best:
+                best = Bn[i + 1] + s
+            Bj[i] = best
+    opt = F[m][n]
+    plan = Plan()
+    options: dict[int, list[int | None]] = {}
+    for j in range(m):
+        cands = [i for i, s in score[j].items() if F[j][i] + s + B[j + 1][i + 1] >= opt - EPS]
+        skip = any(F[j][i] + B[j + 1][i] >= opt - EPS for i in range(n + 1)) if cands else True
+        if len(cands) == 1 and not skip:
+            plan.assigned[j] = cands[0]
+        elif cands:
+            options[j] = sorted(cands) + ([None] if skip else [])
+        else:
+            plan.unplaced.append(j)
+    if options:
+        _break_ties(units, rows, score, opt, options, plan, decide)
+    _place_unlabelled(units, rows, widths, plan)
+    return plan
+
+
+def _total(score, assignment: dict[int, int]) -> float:
+    return sum(score[j][i] for j, i in assignment.items())
+
+
+def _monotone(assignment: dict[int, int]) -> bool:
+    rows = [assignment[j] for j in sorted(assignment)]
+    return all(a < b for a, b in zip(rows, rows[1:]))
+
+
+def _break_ties(units, rows, score, opt, options, plan: Plan, decide) -> None:
+    """Several best alignments: the arithmetic chooses among them, or the rows stay undecided."""
+    keys = sorted(options)
+    best: list[dict[int, int]] = []
+    tried = 0
+    for combo in product(*(options[j] for j in keys)):
+        tried += 1
+        if tried > MAX_TIES:
+            best = []
+            break
+        a = dict(plan.assigned)
+        a.update({j: i for j, i in zip(keys, combo) if i is not None})
+        if _monotone(a) and abs(_total(score, a) - opt) <= EPS:
+            best.append(a)
+    chosen = None
+    if len(best) == 1:
+        chosen = best[0]
+    elif best and decide is not None:
+        graded = [(decide(a), k) for k, a in enumerate(best)]
+        top = max(g for g, _ in graded)
+        winners = [k for g, k in graded if g == top]
+        if len(winners) == 1:
+            chosen = best[winners[0]]
+            plan.notes.append(f"rows of lines {', '.join(str(units[j].line) for j in keys)} chosen by the table's "
+                              f"arithmetic among {len(best)} equally good alignments")
+    if chosen is not None:
+        for j in keys:
+            if j in chosen:
+                plan.assigned[j] = chosen[j]
+            else:
+                plan.unplaced.append(j)
+        return
+    for j in keys:
+        cands = [i for i in options[j] if i is not None]
+        for i in cands:
+            plan.undecided[i] = NOT_IDENTIFIED
+        names = " or ".join(rows[i].code for i in cands)
+        plan.notes.append(f"line {units[j].line}: {NOT_IDENTIFIED} ({names}; several alignments fit equally)")
+
+
+def _place_unlabelled(units, rows, widths, plan: Plan) -> None:
+    """Label-less printed rows between two placed rows: by their loose labels, else by order."""
+    taken = set(plan.assigned.values()) | set(plan.undecided)
+    j = 0
+    while j < len(units):
+        if units[j].label or j in plan.assigned:
+            j += 1
+            continue
+        k = j
+        while k < len(units) and not units[k].label and k not in plan.assigned:
+            k += 1
+        run = list(range(j, k))
+        lo = max((plan.assigned[x] for x in plan.assigned if x < j), default=-1)
+        hi = min((plan.assigned[x] for x in plan.assigned if x >= k), default=len(rows))
+        open_rows = [i for i in range(lo + 1, hi) if i not in taken]
+        run = [x for x in run if units[x].n_values > 0 or len(units[x].tokens) > 0]
+        if plan.unplaced:
+            plan.unplaced = [x for x in plan.unplaced if x not in run]
+        placed = _by_loose_labels(units, run, rows, open_rows) or _by_order(units, run, rows, widths, open_rows)
+        if placed:
+            for x, i in placed.items():
+                plan.assigned[x] = i
+                taken.add(i)
+            plan.notes.append(f"lines {units[run[0]].line}-{units[run[-1]].line}: rows without labels placed "
+                              + ("by the label lines printed before them" if units[run[0]].loose else "by their order"))
+        elif run:
+            for i in open_rows:
+                if not rows[i].subtotal:
+                    plan.undecided[i] = NOT_IDENTIFIED
+            plan.notes.append(f"lines {units[run[0]].line}-{units[run[-1]].line}: {len(run)} rows without labels "
+                              f"and {len(open_rows)} open template rows: {NOT_IDENTIFIED}")
+        j = k
+
+
+def _by_loose_labels(units, run, rows, open_rows) -> dict[int, int] | None:
+    loose = units[run[0]].loose if run else ()
+    if len(loose) != len(run):
+        return None
+    out, start = {}, 0
+    for x, label in zip(run, loose):
+        scores = {i: s for i, s in label_scores(label, rows).items() if i in open_rows and open_rows.index(i) >= start}
+        if not scores:
+            return None
+        top = max(scores.values())
+        best = [i for i, s in scores.items() if s == top]
+        if len(best) != 1:
+            return None
+        out[x] = best[0]
+        start = open_rows.index(best[0]) + 1
+    return out
+
+
+def _by_order(units, run, rows, widths, open_rows) -> dict[int, int] | None:
+    items = [i for i in open_rows if not rows[i].subtotal]
+    if not run or len(items) != len(run):
+        return None
+    if not all(_fits(units[x], widths[i]) for x, i in zip(run, items)):
+        return None
+    return dict(zip(run, items))
+
+
+def units_of(segments) -> list[Unit]:
+    """The printed rows of a table from its label segments (`walk.Segment`).
+
+    A segment is one row, except a run of label-less lines each printing a row of several cells
+    (markdown from OCR): each such line is a row, and the label lines before the run are kept as its
+    loose labels."""
+    out: list[Unit] = []
+    for seg in segments:
+        toks = seg.values
+        if not toks:
+            continue
+        lines: dict[int, list[Token]] = {}
+        for t in toks:
+            lines.setdefault(t.line, []).append(t)
+        counts = [len(v) for v in lines.values()]
+        if len(lines) >= 2 and min(counts) >= 2 and len(set(counts)) == 1:
+            pieces: dict[int, str] = {}
+            for ln, text in seg.pieces or [(seg.line, seg.label)]:
+                if text:
+                    pieces[ln] = pieces.get(ln, "") + text
+            runs = list(lines.items())
+            first_line = runs[0][0]
+            if first_line in pieces:  # the first row prints its own label; the rows after it do not
+                ln, ts = runs.pop(0)
+                out.append(Unit(seg.label, seg.line, ts, sum(1 for t in ts if t.kind == VALUE)))
+                loose: tuple[str, ...] = ()
+            else:
+                loose = tuple(pieces.values())
+                if len(loose) != len(runs):
+                    loose = ()
+            for k, (ln, ts) in enumerate(runs):
+                out.append(Unit("", ln, ts, sum(1 for t in ts if t.kind == VALUE), loose if k == 0 else ()))
+            continue
+        out.append(Unit(seg.label, seg.line, toks, seg.n_values))
+    return out
