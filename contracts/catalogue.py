@@ -31,6 +31,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("structure.tables_present", ERROR, None,
          "all three tables found, every expected cell found (blank is allowed, missing or ambiguous is not)"),
     Rule("values.blank_as_zero", WARNING, None, "blank or placeholder cells were counted as 0"),
+    Rule("structure.collapsed_group", WARNING, "applications",
+         "a group printed as its total only (\u201c（六）其他处理\u201d with one row of values): its rows were not "
+         "printed, their cells are null, and identities that need them are not judged"),
     Rule("structure.template_year", WARNING, None, "the template does not match the reporting year"),
     Rule("narrative.applications_count", WARNING, "applications",
          "a count stated in sections 一–六 disagrees with the table"),

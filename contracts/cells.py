@@ -13,10 +13,11 @@ import polars as pl
 from contracts import layout as L
 from contracts.violations import with_rule
 from nianbao import template as T
-from nianbao.cells import AMBIGUOUS, COUNTED_AS_ZERO, INVALID, MISSING, VALUE
+from nianbao.cells import AMBIGUOUS, COUNTED_AS_ZERO, INVALID, MISSING, NOT_PRINTED, VALUE
 from nianbao.frames import template_cells
 
 NON_NEGATIVE, PRESENT, BLANK_AS_ZERO = "values.non_negative_integer", "structure.tables_present", "values.blank_as_zero"
+COLLAPSED = "structure.collapsed_group"
 UNIQUE = "unique_address"  # a guard of the pipeline's own output, not a rule: two cells at one address is a bug
 ADDRESS = ["report_id", "table", "row", "column"]
 SIGNED = [c.code for c in T.ACTIVE_COLUMNS if c.kind == "signed"]
@@ -65,6 +66,7 @@ def completed(reports: pl.DataFrame, cells: pl.DataFrame) -> tuple[pl.DataFrame,
     filler = absent.with_columns(raw=pl.lit(None, pl.String), line=pl.lit(None, pl.Int32),
                                  status=pl.lit(MISSING), value=pl.lit(None, cells.schema["value"]),
                                  value_int=pl.lit(None, pl.Int64), note=pl.lit("cell not found"))
+    filler = filler.with_columns(pl.lit(None, cells.schema[c]).alias(c) for c in cells.columns if c not in filler.columns)
     return pl.concat([cells, filler.select(cells.columns)]), layout.extended(filler.height)
 
 
@@ -99,7 +101,7 @@ class Cells(pa.DataFrameModel):
     column: str
     raw: str = pa.Field(nullable=True)
     line: pl.Int32 = pa.Field(nullable=True, ge=1)
-    status: str = pa.Field(isin=[VALUE, *COUNTED_AS_ZERO, INVALID, AMBIGUOUS, MISSING])
+    status: str = pa.Field(isin=[VALUE, *COUNTED_AS_ZERO, INVALID, AMBIGUOUS, MISSING, NOT_PRINTED])
     value: pl.Decimal(38, 6) = pa.Field(nullable=True)
     value_int: pl.Int64 = pa.Field(nullable=True)
     note: str = pa.Field(nullable=True)
@@ -187,3 +189,16 @@ def blank_warnings(cells: pl.DataFrame) -> pl.DataFrame:
                    expected=pl.lit(None, pl.Int64), actual=pl.lit(None, pl.Int64),
                    message=pl.format("{} blank or placeholder cells counted as 0 (e.g. {})", pl.col("n"), pl.col("where")))
     return with_rule(df, BLANK_AS_ZERO)
+
+
+def collapsed_warnings(cells: pl.DataFrame) -> pl.DataFrame:
+    """One warning per report and group printed as its total only (its rows' cells are `not_printed`)."""
+    rows = cells.lazy().filter(pl.col("status") == NOT_PRINTED).select("report_id", "table", "row", "note").unique(
+        maintain_order=True).collect()
+    if not rows.height:
+        return pl.DataFrame()
+    df = rows.group_by("report_id", "table", "note", maintain_order=True).agg(where=pl.col("row").str.join(", "))
+    df = df.select("report_id", "table", row=pl.lit(None, pl.String), column=pl.lit(None, pl.String),
+                   expected=pl.lit(None, pl.Int64), actual=pl.lit(None, pl.Int64),
+                   message=pl.format("rows {} not printed: {}", pl.col("where"), pl.col("note")))
+    return with_rule(df, COLLAPSED)

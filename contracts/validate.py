@@ -29,7 +29,8 @@ def validate(reports: pl.DataFrame, cells: pl.DataFrame) -> Validation:
     """Check every rule of the catalogue that can be judged from the reports themselves."""
     require(Reports, reports)
     cells, layout = C.completed(reports, cells)
-    parts = [template_year_warnings(reports), ambiguous_region_warnings(reports), C.blank_warnings(cells)]
+    parts = [template_year_warnings(reports), ambiguous_region_warnings(reports), C.blank_warnings(cells),
+             C.collapsed_warnings(cells)]
 
     fc = require(C.Cells, cells.with_columns(layout.key), allowed=(C.NON_NEGATIVE, C.PRESENT))
     parts.append(C.value_violations(cells, failing_rows(fc, C.NON_NEGATIVE)))

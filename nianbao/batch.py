@@ -56,7 +56,7 @@ def _parse_one(path: str, relpath: str):
         return rid, None, {"path": relpath, "sha256": None, "size": None, "error": f"cannot read file: {e.strerror}"}
     sha = hashlib.sha256(data).hexdigest()
     try:
-        rep = with_folder_region(parse_bytes(data, Path(path).name), relpath)
+        rep = with_folder_region(parse_bytes(data, Path(path).name, path), relpath)
     except ParseError as e:
         return rid, None, {"path": relpath, "sha256": sha, "size": len(data), "error": str(e)}
     except Exception as e:  # a parser bug must not stop the run: the file fails with the reason

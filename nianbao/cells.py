@@ -26,6 +26,8 @@ PLACEHOLDERS = frozenset({"/", "-", "--", "—", "——", "–", "―", "无", 
 
 # Statuses a cell can have. Only VALUE carries a number.
 VALUE, BLANK, PLACEHOLDER, INVALID, AMBIGUOUS, MISSING = "value", "blank", "placeholder", "invalid", "ambiguous", "missing"
+# A row of a collapsed group: the report printed the group's total instead of its rows (warning, not error).
+NOT_PRINTED = "not_printed"
 COUNTED_AS_ZERO = (BLANK, PLACEHOLDER)
 UNKNOWN = (INVALID, AMBIGUOUS, MISSING)
 
@@ -57,6 +59,14 @@ def looks_like_value(raw: str) -> bool:
     return read(raw).status != INVALID
 
 
+# Footnote markers printed beside a number: superscript and subscript digits, circled and parenthesised
+# numbers. NFKC would turn "110686³" into 1106863; a marker is never a digit of the value.
+_MARKERS = "".join(chr(c) for c in (*range(0x2070, 0x209D), 0xB9, 0xB2, 0xB3, *range(0x2460, 0x24FF),
+                                    *range(0x2776, 0x2794), *range(0x3251, 0x3260), *range(0x32B1, 0x32C0)))
+_MARKER_RUN = re.compile(f"[{re.escape(_MARKERS)}]+|\\ue000\\d+|\\^\\d+")
+_HAS_MARKER = re.compile(f"[{re.escape(_MARKERS)}\\ue000^]")
+
+
 @lru_cache(maxsize=65536)  # cells repeat ("0" above all); readings are immutable
 def read(raw: str | None, kind: str = "count") -> CellValue:
     """Read one cell's printed text under the policy above. `kind` is count, decimal or signed."""
@@ -64,6 +74,15 @@ def read(raw: str | None, kind: str = "count") -> CellValue:
         return CellValue(MISSING, note="cell not found")
     if raw.isascii() and raw.isdigit():  # the common case, without normalisation
         return CellValue(VALUE, Decimal(raw))
+    if _HAS_MARKER.search(raw):
+        markers = "".join(_MARKER_RUN.findall(raw))
+        bare = _MARKER_RUN.sub("", raw)
+        if markers and not bare.strip():
+            return CellValue(INVALID, note=f"only a footnote marker: {raw.strip()[:40]!r}")
+        if markers:
+            v = read(bare, kind)
+            note = f"footnote marker {markers!r} dropped"
+            return CellValue(v.status, v.value, f"{v.note}; {note}" if v.note else note)
     s = clean(raw)
     if s == "":
         return CellValue(BLANK)

@@ -1,7 +1,7 @@
 """Parsed reports → columnar tables (polars): the long `cells` record and the wide per-table datasets.
 
 Schemas and column orders come from the template. The long `cells` frame is the provenance record
-(raw text, line, status, note of every cell); the wide frames are what people query. In the wide
+(raw text, line, PDF page and y, the printed label its row was read from, status, note of every cell); the wide frames are what people query. In the wide
 frames a blank or placeholder cell is null (the printed value is "nothing"); `arith=True` gives the
 frames the contracts compute on, where blanks count as 0 and unknown cells (missing, ambiguous,
 invalid) stay null so that no identity is judged on a number nobody printed.
@@ -35,6 +35,7 @@ REPORT_SCHEMA = {
 CELL_SCHEMA = {
     "report_id": pl.String, "year": pl.Int32, "table": pl.String, "row": pl.String, "column": pl.String, "raw": pl.String,
     "line": pl.Int32, "status": pl.String, "value": DECIMAL, "value_int": pl.Int64, "note": pl.String,
+    "label": pl.String, "page": pl.Int32, "y": pl.Float64,
 }
 FAILURE_SCHEMA = {"report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String,
                   "size": pl.Int64, "error": pl.String, "parser": pl.String}
@@ -83,6 +84,7 @@ def cell_columns(rep: ParsedReport, report_id: str) -> dict[str, list]:
         "column": field["column"], "raw": field["raw"], "line": field["line"],
         "status": field["status"], "value": field["value"],
         "value_int": [_int_or_none(v) for v in field["value"]], "note": field["note"],
+        "label": field["label"], "page": field["page"], "y": field["y"],
     }
 
 

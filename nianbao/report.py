@@ -30,6 +30,9 @@ class ParsedCell(NamedTuple):
     status: str
     value: Decimal | None
     note: str | None = None
+    label: str | None = None  # the printed label (normalised) the cell's row was read from
+    page: int | None = None  # PDF: the page (1-based) the cell's row is printed on
+    y: float | None = None  # PDF: the row's top, in points from the top of the page
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,6 @@ class ParsedReport:
         if with_cells:
             out["cells"] = [
                 {"table": c.table, "row": c.row, "column": c.column, "raw": c.raw, "line": c.line,
-                 "status": c.status, "note": c.note} for c in self.cells
+                 "page": c.page, "y": c.y, "label": c.label, "status": c.status, "note": c.note} for c in self.cells
             ]
         return out

@@ -49,7 +49,7 @@ def test_parse_cells_gives_provenance():
     out = json.loads(nianbao("parse", "--json", "--cells", SEEDS[1]).stdout)
     cell = next(c for c in out["cells"] if c["row"] == "new_received" and c["column"] == "total")
     assert cell == {"table": "applications", "row": "new_received", "column": "total", "raw": "20", "line": 65,
-                    "status": "value", "note": None}
+                    "page": None, "y": None, "label": "一、本年新收政府信息公开申请数量", "status": "value", "note": None}
 
 
 def test_check_exits_1_on_an_error_and_names_the_cell(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nianbao.decode import MAX_BYTES, decode
+from nianbao.parsers.extracted import Extracted
 from nianbao.report import ParsedReport, ParseError
 
 _UNSUPPORTED = {
@@ -16,34 +17,43 @@ _UNSUPPORTED = {
 }
 
 
-def to_text(data: bytes, fmt: str, source: str = "") -> str:
-    """The file as text lines for `parse_text`, whatever its format."""
+def extract(data: bytes, fmt: str, source: str = "") -> Extracted:
+    """The file as text lines for `parse_text`, whatever its format, with the grid flag and places."""
     if fmt in ("text", "markdown"):
-        return decode(data, source)
+        return Extracted(decode(data, source))
     if fmt == "html":
         from nianbao.parsers.html import html_text
 
-        return html_text(decode(data, source))
+        return Extracted(html_text(decode(data, source)), grid=True)
     if fmt == "docx":
         from nianbao.parsers.docx import docx_text
 
-        return docx_text(data)
+        return Extracted(docx_text(data), grid=True)
     if fmt == "pdf":
-        from nianbao.parsers.pdf import pdf_text
+        from nianbao.parsers import pdf
 
-        return pdf_text(data)
+        if hasattr(pdf, "pdf_extract"):
+            return pdf.pdf_extract(data)
+        return Extracted(pdf.pdf_text(data))
     raise ParseError(_UNSUPPORTED.get(fmt, f"format {fmt!r} is not supported"))
 
 
-def parse_bytes(data: bytes, source: str) -> ParsedReport:
-    """Parse one report from its bytes; `source` is the name reported back (the file name)."""
+def to_text(data: bytes, fmt: str, source: str = "") -> str:
+    """The file as text lines for `parse_text`, whatever its format."""
+    return extract(data, fmt, source).text
+
+
+def parse_bytes(data: bytes, source: str, path: str | None = None) -> ParsedReport:
+    """Parse one report from its bytes; `source` is the name reported back (the file name), `path` where
+    the file lies (its name and folder are cues for the reporting year)."""
     from nianbao.formats import detect
     from nianbao.parsers.text import parse_text
 
     if len(data) > MAX_BYTES:
         raise ParseError(f"file is {len(data) / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit for one report")
     fmt = detect(data, source)
-    return parse_text(to_text(data, fmt, source), source, fmt)
+    got = extract(data, fmt, source)
+    return parse_text(got.text, source, fmt, grid=got.grid, places=got.places, path=path)
 
 
 def parse_path(path: str | Path) -> ParsedReport:
@@ -55,4 +65,4 @@ def parse_path(path: str | Path) -> ParsedReport:
         raise ParseError(f"cannot read file: {e.strerror}") from e
     if size > MAX_BYTES:
         raise ParseError(f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit for one report")
-    return parse_bytes(p.read_bytes(), p.name)
+    return parse_bytes(p.read_bytes(), p.name, str(p))

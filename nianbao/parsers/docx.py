@@ -91,9 +91,24 @@ def _xpaths():
     return run_text, continuations
 
 
+_VALIGN = _W + "vertAlign"
+_RPR = _W + "rPr"
+
+
+def _raised(t) -> bool:
+    """True when the run of text node `t` is superscript (a footnote marker beside a number)."""
+    rpr = t.getparent().find(_RPR)
+    v = rpr.find(_VALIGN) if rpr is not None else None
+    return v is not None and v.get(_W + "val") == "superscript"
+
+
 def _text(p) -> str:
-    """A paragraph's text: every w:t, w:tab as a space; w:br and w:cr give nothing."""
-    return "".join(" " if n.tag == _TAB else (n.text or "") for n in _xpaths()[0](p))
+    """A paragraph's text: every w:t, w:tab as a space; w:br and w:cr give nothing. A superscript run is
+    marked "^" (a footnote marker: "74" + raised "1" is 74 with a note, never 741)."""
+    nodes = _xpaths()[0](p)
+    if p.find(".//" + _VALIGN) is None:
+        return "".join(" " if n.tag == _TAB else (n.text or "") for n in nodes)
+    return "".join(" " if n.tag == _TAB else ("^" if _raised(n) else "") + (n.text or "") for n in nodes)
 
 
 def _children(el, tag):

@@ -1,27 +1,26 @@
-"""PDF text layer → text lines for the text parser: characters regrouped into lines, table cells split by TAB.
+"""PDF text layer → text lines for the text parser: one line per printed line or table row, cells by TAB.
 
 pypdfium2 gives every character with its box; pdfplumber's table finder is some 70× slower
-(HOUSE_STYLE.md). Rows are rebuilt from positions instead:
+(HOUSE_STYLE.md). Rows and columns are rebuilt from positions and ruling lines instead
+(`pdf_geometry.py`), only on pages that have a line of several cells:
 
-* characters whose vertical centres are close form a printed line; a horizontal gap wider than a
-  cell's padding starts a new cell. A false break inside a label is harmless (the text parser joins
-  consecutive label cells); a missed one would glue two numbers, so the threshold errs towards breaking;
-* in a ruled table, the printed lines between the same two horizontal rules are one table row: a
-  label wrapped over three lines, with the numbers printed beside its middle line, comes out as one
-  line, the label's pieces joined in their cell. Tables without inner rules keep one line per line.
+* a table row comes out as ONE line, however its label wraps: its label cells, then one field per
+  value column, empty for a blank cell (`Extracted.grid`), or its values as printed when their
+  columns cannot be decided;
+* a merged group label is a line of its own before its first row; a table's header rows printed again
+  at the top of the next page, and page-number lines, are left out;
+* every line carries where it was printed: (page, y from the top of the page) of its top.
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from statistics import median
 
+from nianbao.parsers import pdf_geometry as G
+from nianbao.parsers.extracted import Extracted
 from nianbao.report import ParseError
 
 MAX_PAGES = 500  # a report is tens of pages; this bounds the time one hostile file can take
-GAP = 0.6  # × median character width: Word's default cell padding (2 × 0.19 cm) is about one em at 10.5 pt
-SAME_LINE = 0.5  # × character height: vertical distance of centres within which characters share a line
-MAX_ROW = 6  # × character height: a taller space between two rules is not one table row (no inner rules)
+THIN = 2.5  # pt: a filled shape thinner than this is a rule; a wider one is shading, not a border
 
 # Page headers/footers that are only a page number: "- 4 -", "— 4 —", "4", "第 4 页", "第4页 共9页", "4/9".
 _PAGE_NUMBER = re.compile(
@@ -61,14 +60,17 @@ def _chars(textpage, rotation: int) -> list[tuple[float, float, float, float, st
     return out
 
 
-def _rules(page, turn) -> list[tuple[float, float, float]]:
-    """Horizontal ruling lines (y, x0, x1) in reading space, from the page's paths (forms included)."""
+def _rules(page, turn) -> G.Rules:
+    """The page's ruling lines in reading space, from its paths (forms included): stroked segments, and
+    the edges of filled shapes thin enough to be a border drawn as a box."""
     import ctypes
 
     import pypdfium2.raw as c
 
-    out: list[tuple[float, float, float]] = []
+    horizontal: list[tuple[float, float, float]] = []
+    vertical: list[tuple[float, float, float]] = []
     px, py = ctypes.c_float(), ctypes.c_float()
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
 
     def walk(objects, outer):
         for obj in objects:
@@ -82,135 +84,98 @@ def _rules(page, turn) -> list[tuple[float, float, float]]:
             mm = (a * A + b * C, a * B + b * D, cc * A + d * C, cc * B + d * D, e * A + f * C + E, e * B + f * D + F)
             if kind == c.FPDF_PAGEOBJ_FORM:
                 walk((c.FPDFFormObj_GetObject(obj, j) for j in range(c.FPDFFormObj_CountObjects(obj))), mm)
-            elif kind == c.FPDF_PAGEOBJ_PATH:
-                start = prev = None
-                for s in range(c.FPDFPath_CountSegments(obj)):
-                    seg = c.FPDFPath_GetPathSegment(obj, s)
-                    c.FPDFPathSegment_GetPoint(seg, px, py)
-                    x, y = px.value, py.value
-                    pt = turn(mm[0] * x + mm[2] * y + mm[4], mm[1] * x + mm[3] * y + mm[5])
-                    kind_s = c.FPDFPathSegment_GetType(seg)
-                    if kind_s == c.FPDF_SEGMENT_MOVETO:
-                        start = pt
-                    elif prev is not None:
-                        _edge(prev, pt, out)
-                        if c.FPDFPathSegment_GetClose(seg) and start is not None:
-                            _edge(pt, start, out)
-                    prev = pt
+                continue
+            points, closes = [], []
+            for s in range(c.FPDFPath_CountSegments(obj)):
+                seg = c.FPDFPath_GetPathSegment(obj, s)
+                c.FPDFPathSegment_GetPoint(seg, px, py)
+                x, y = px.value, py.value
+                points.append((turn(mm[0] * x + mm[2] * y + mm[4], mm[1] * x + mm[3] * y + mm[5]),
+                               c.FPDFPathSegment_GetType(seg) == c.FPDF_SEGMENT_MOVETO,
+                               bool(c.FPDFPathSegment_GetClose(seg))))
+            if not points:
+                continue
+            if c.FPDFPath_GetDrawMode(obj, fill, stroke) and not stroke.value:
+                xs, ys = [p[0][0] for p in points], [p[0][1] for p in points]
+                if min(max(xs) - min(xs), max(ys) - min(ys)) > THIN:
+                    continue  # cell shading or a page background: its edges are not rules
+            start = prev = None
+            for pt, move, close in points:
+                if move:
+                    start = pt
+                elif prev is not None:
+                    _edge(prev, pt, horizontal, vertical)
+                    if close and start is not None:
+                        _edge(pt, start, horizontal, vertical)
+                prev = pt
 
     walk((c.FPDFPage_GetObject(page, i) for i in range(c.FPDFPage_CountObjects(page))), (1, 0, 0, 1, 0, 0))
-    out.sort()
-    # One y for rules less than 1 pt apart: a border drawn as a thin filled box has two edges, and
-    # per-cell borders of one row differ by rounding.
-    snapped, y0 = [], None
-    for y, x0, x1 in out:
-        y0 = y0 if y0 is not None and y - y0 < 1.0 else y
-        snapped.append((y0, x0, x1))
-    return snapped
+    return G.Rules(horizontal, vertical)
 
 
-def _edge(p, q, out) -> None:
-    """Keep the segment p→q if it is a horizontal line."""
+def _edge(p, q, horizontal, vertical) -> None:
+    """Keep the segment p→q if it is a horizontal or a vertical line."""
     if abs(p[1] - q[1]) < 0.5 and abs(p[0] - q[0]) > 2:
-        out.append(((p[1] + q[1]) / 2, min(p[0], q[0]), max(p[0], q[0])))
+        horizontal.append(((p[1] + q[1]) / 2, min(p[0], q[0]), max(p[0], q[0])))
+    elif abs(p[0] - q[0]) < 0.5 and abs(p[1] - q[1]) > 2:
+        vertical.append(((p[0] + q[0]) / 2, min(p[1], q[1]), max(p[1], q[1])))
 
 
-def _segments(chars, gap: float) -> list[tuple[float, float, str]]:
-    """One printed line → its cells (x0, x1, text): a gap wider than `gap` separates cells."""
-    cells: list[list] = []
-    space = False
-    for left, right, _, _, ch in sorted(chars, key=lambda c: c[0]):
-        if ch == " ":
-            space = bool(cells)
-            continue
-        cur = cells[-1] if cells else None
-        if cur is not None and left - cur[1] <= gap:
-            cur[2].append((" " if space else "") + ch)
-            if right > cur[1]:
-                cur[1] = right
-        else:
-            cells.append([left, right, [ch]])
-        space = False
-    return [(x0, x1, "".join(t)) for x0, x1, t in cells]
+def _page_top(page, turn) -> float:
+    """The top of the page's box in reading space (y of a line's top is measured down from it)."""
+    w, h = page.get_size()
+    if turn is None:
+        return h
+    return max(turn(x, y)[1] for x, y in ((0, 0), (w, 0), (0, h), (w, h)))
 
 
-def _band(rules, ys, y: float, x: float):
-    """The nearest rules above and below (x, y) that run under x, or None."""
-    i = bisect_left(ys, y)
-    above = below = None
-    for j in range(i, len(rules)):
-        r = rules[j]
-        if r[1] <= x <= r[2]:
-            above = r[0]
-            break
-    for j in range(i - 1, -1, -1):
-        r = rules[j]
-        if r[1] <= x <= r[2]:
-            below = r[0]
-            break
-    return None if above is None or below is None else (above, below)
-
-
-def _lines(chars, rules_of) -> list[str]:
-    """Printed lines top to bottom, the lines of one table row (between two rules) merged into one.
-
-    `rules_of()` gives the page's horizontal rules; it is called only for a page with a line of
-    several cells (a page of prose has no table rows to merge).
-    """
-    visible = [c for c in chars if c[4] != " "]
-    if not visible:
-        return []
-    gap = GAP * (median(c[1] - c[0] for c in visible) or 1.0)
-    tall = MAX_ROW * median(c[3] for c in visible)
-    printed: list[list] = []  # [centre_y, height, chars]
-    cur = None
-    for c in sorted(chars, key=lambda c: -c[2]):
-        if cur is not None and abs(cur[0] - c[2]) <= SAME_LINE * (cur[1] if cur[1] > c[3] else c[3]):
-            cur[2].append(c)
-        else:
-            cur = [c[2], c[3], [c]]
-            printed.append(cur)
-    lines = [(y, _segments(cs, gap)) for y, _, cs in printed]
-    rules = rules_of() if any(len(segs) > 1 for _, segs in lines) else []
-    ys = [r[0] for r in rules]
-    rows: dict[object, list] = {}  # band (or the line itself) → [top y, [(line no, segments)]]
-    for n, (y, segs) in enumerate(lines):
-        if not segs:
-            continue
-        bands = [b for b in (_band(rules, ys, y, (x0 + x1) / 2) for x0, x1, _ in segs) if b and b[0] - b[1] <= tall]
-        # A line with cells of a merged (taller) cell and of its own row belongs to its own row: the narrowest band.
-        key = min(bands, key=lambda b: b[0] - b[1]) if bands else n
-        rows.setdefault(key, [y, []])[1].append((n, segs))
-    return ["\t".join(_columns(group)) for _, group in sorted(rows.values(), key=lambda r: -r[0])]
-
-
-def _columns(lines) -> list[str]:
-    """Cells of one table row printed over several lines: pieces whose spans overlap are one cell."""
-    if len(lines) == 1:
-        return [t for _, _, t in lines[0][1]]
-    pieces = sorted((x0, x1, n, t) for n, segs in lines for x0, x1, t in segs)
-    cols: list[list] = []  # [x0, x1, [(line no, x0, text)]]
-    for x0, x1, n, t in pieces:
-        if cols and x0 <= cols[-1][1]:
-            cols[-1][1] = max(cols[-1][1], x1)
-            cols[-1][2].append((n, x0, t))
-        else:
-            cols.append([x0, x1, [(n, x0, t)]])
-    return ["".join(t for _, _, t in sorted(parts)) for _, _, parts in cols]
-
-
-def _drop_page_numbers(lines: list[str]) -> list[str]:
-    """Without the page-number lines at the top and bottom of a page (they would sit inside tables)."""
+def _page_rows(page, textpage, rotation: int) -> list[G.Row]:
+    """The rows of one page in reading order, page-number lines at its top and bottom left out."""
+    turn = _orient(rotation) if rotation else None
+    lines, _ = G.printed_lines(_chars(textpage, rotation))
+    rules = _rules(page, turn or _orient(0)) if any(len(ln.segs) > 1 for ln in lines) else None
+    rows = G.page_rows(lines, rules)
     for _ in range(2):
-        if lines and _PAGE_NUMBER.match(lines[-1].strip()):
-            lines.pop()
-        if lines and _PAGE_NUMBER.match(lines[0].strip()):
-            lines.pop(0)
-    return lines
+        if rows and _PAGE_NUMBER.match("".join(rows[-1].fields).strip()):
+            rows.pop()
+        if rows and _PAGE_NUMBER.match("".join(rows[0].fields).strip()):
+            rows.pop(0)
+    return rows
 
 
-def pdf_text(data: bytes) -> str:
-    """The text layer of a PDF for `parse_text`: one line per printed line or table row, cells joined by TAB.
+def _key(row: G.Row) -> str:
+    """A row's text without separators and spaces, to recognise a header row printed again."""
+    return "".join("".join(row.fields).split())
+
+
+def _repeated_header(rows: list[G.Row], header: set[str]) -> list[G.Row]:
+    """Without the rows printed again at the top of a page from the previous page's table header."""
+    if not header:
+        return rows
+    k = 0
+    while k < len(rows) and rows[k].kind != "row" and _key(rows[k]) in header:
+        k += 1
+    return rows[k:]
+
+
+def _header_of(rows: list[G.Row]) -> set[str]:
+    """The header rows (those before its first row with values) of a table that runs to the page's end."""
+    if not rows or rows[-1].kind != "row":
+        return set()
+    k = len(rows) - 1
+    while k > 0 and rows[k - 1].kind == "row":
+        k -= 1
+    # The rows above the first data row of this run, up to the table's first line of several cells.
+    out, j = set(), k - 1
+    while j >= 0 and rows[j].kind in ("header", "group", "line") and k - j <= 6:
+        out.add(_key(rows[j]))
+        j -= 1
+    return out
+
+
+def pdf_extract(data: bytes) -> Extracted:
+    """The text layer of a PDF for `parse_text`: one line per printed line or table row, cells joined by TAB,
+    table rows positional (`grid=True`), and per line (page, y from the page's top) of where it was printed.
 
     Raises ParseError for a PDF pdfium cannot open (corrupt, encrypted), or one without any text
     (a scan: OCR is not supported).
@@ -222,6 +187,8 @@ def pdf_text(data: bytes) -> str:
     except pdfium.PdfiumError as e:
         raise ParseError(f"PDF cannot be opened: {e}") from e
     out: list[str] = []
+    places: list[tuple[int, float]] = []
+    header: set[str] = set()
     try:
         n_pages = len(pdf)
         if n_pages > MAX_PAGES:
@@ -232,9 +199,19 @@ def pdf_text(data: bytes) -> str:
                 page = pdf[i]
                 textpage = page.get_textpage()
                 rotation = page.get_rotation() % 360
-                chars = _chars(textpage, rotation)
-                if chars:
-                    out += _drop_page_numbers(_lines(chars, lambda: _rules(page, _orient(rotation))))
+                rows = _page_rows(page, textpage, rotation)
+                if not rows:
+                    continue
+                rows = _repeated_header(rows, header)
+                header = _header_of(rows) or (header if not any(r.kind == "row" for r in rows) else set())
+                top = _page_top(page, _orient(rotation) if rotation else None)
+                for r in rows:
+                    line = "\t".join(r.fields)
+                    if not line.strip():
+                        continue
+                    # A line of the text is never split by the parser's splitlines().
+                    out.append(line.replace("\r", " ").replace("\n", " "))
+                    places.append((i + 1, round(top - r.top, 1)))
             except pdfium.PdfiumError as e:
                 raise ParseError(f"PDF page {i + 1} cannot be read: {e}") from e
             finally:
@@ -243,6 +220,11 @@ def pdf_text(data: bytes) -> str:
                         obj.close()
     finally:
         pdf.close()
-    if not any(line.strip() for line in out):
+    if not out:
         raise ParseError("no text layer (scanned PDF); OCR is not supported")
-    return "\n".join(out) + "\n"
+    return Extracted("\n".join(out) + "\n", grid=True, places=tuple(places))
+
+
+def pdf_text(data: bytes) -> str:
+    """`pdf_extract(data).text`: the lines alone, for callers that do not use the grid or the places."""
+    return pdf_extract(data).text

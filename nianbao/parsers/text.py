@@ -118,8 +118,12 @@ def _join_notes(first: str | None, second: str | None) -> str | None:
 
 
 def _unread_cell(table: str, row: str, col: str, read: walk.TableRead) -> ParsedCell:
-    """A cell the table read has no token for: ambiguous (with the reason and readings) or missing."""
+    """A cell the table read has no token for: not printed (collapsed group), ambiguous (with the reason
+    and readings) or missing."""
     key = (row, col)
+    if key in read.not_printed:
+        return ParsedCell(table, row, col, None, None, C.NOT_PRINTED, None,
+                          f"not printed: the group's total ({read.not_printed[key]}) was printed instead")
     if key in read.ambiguous:
         reason, candidates = read.ambiguous[key]
         note = reason + (f"; readings: {' | '.join(candidates)}" if candidates else "")
@@ -127,14 +131,16 @@ def _unread_cell(table: str, row: str, col: str, read: walk.TableRead) -> Parsed
     return ParsedCell(table, row, col, None, None, C.MISSING, None, "cell not found")
 
 
-def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead]) -> tuple[ParsedCell, ...]:
-    """The expected cells in canonical order, each read from its token under the cell policy (`cells.read`)."""
+def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
+                  places: tuple[tuple[int, float] | None, ...] | None = None) -> tuple[ParsedCell, ...]:
+    """The expected cells in canonical order, each read from its token under the cell policy (`cells.read`),
+    with the label its row was read from and, for a PDF, its page and y (`places`, per line)."""
     out: list[ParsedCell] = []
     append = out.append
     read_value = C.read
     for table, cells in plan:
         read = reads[table]
-        found, cell_notes = read.cells, read.cell_notes
+        found, cell_notes, labels = read.cells, read.cell_notes, read.labels
         for row, col, key, kind in cells:
             tok = found.get(key, _ABSENT)
             if tok is _ABSENT:
@@ -148,26 +154,34 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead]) -> tuple[Par
                     raw = ""
             v = read_value(raw, kind)
             note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
-            append(_new_cell((table, row, col, raw, line, v.status, v.value, note)))
+            place = places[line - 1] if places is not None and line is not None and line <= len(places) else None
+            append(_new_cell((table, row, col, raw, line, v.status, v.value, note, labels.get(row),
+                              *(place if place is not None else (None, None)))))
     return tuple(out)
 
 
-def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
-    """Parse one report given as text. Raises ParseError when no report table can be found."""
+def parse_text(text: str, source: str, fmt: str = "text", grid: bool = False,
+               places: tuple[tuple[int, float] | None, ...] | None = None, path: str | None = None) -> ParsedReport:
+    """Parse one report given as text. Raises ParseError when no report table can be found.
+
+    `grid` and `places` come from the format's backend (`parsers.extracted.Extracted`): table rows
+    whose TAB-separated cells are positional, and where each line was printed (PDF). `path` (default:
+    `source`) is where the file lies: its name and folder are cues for the year (`meta.read_meta`)."""
     if not _CJK.search(text[:200000]):
         raise ParseError("no Chinese text: not a report (binary, wrong encoding or empty)")
     lines = text.splitlines()
     is_glued = G.is_glued(text)
     if is_glued:
         lines = G.unglue(lines)
-    title, _ = meta.find_title(lines)
+    info = meta.read_meta(lines, text, path or source)
+    title = info.title
     spans = regions(lines)
     if not any(spans.values()):
         raise ParseError("no report tables found (none of the headings 第二十条第（一）项, 收到和处理政府信息公开申请, 行政复议)")
 
     def region_tokens(name):
         span = spans[name]
-        return tokenize(lines, *span) if span else []
+        return tokenize(lines, *span, grid=grid) if span else []
 
     toks = {name: region_tokens(name) for name in T.TABLES}
     segs = {name: walk.segments(toks[name]) for name in T.TABLES}
@@ -192,7 +206,7 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     if not any(r.found for r in reads.values()):
         raise ParseError("table headings found but no table rows could be read")
     printed_subtotals = tuple(sorted({row for row, _ in reads["applications"].cells} - set(tpl.application_codes)))
-    parsed = _parsed_cells(_cell_plan(tpl.name, printed_subtotals, org_subtotal), reads)
+    parsed = _parsed_cells(_cell_plan(tpl.name, printed_subtotals, org_subtotal), reads, places)
     notes = [n for name in T.TABLES for n in (f"{name}: {x}" for x in reads[name].notes)]
     if is_glued:
         notes.append("glued text: table cells decoded from digit runs with the template's identities")
@@ -201,8 +215,8 @@ def parse_text(text: str, source: str, fmt: str = "text") -> ParsedReport:
     for name in T.TABLES:
         if spans[name] is None:
             notes.append(f"{name}: table heading not found")
-    year = meta.find_year(title, text)
-    body = meta.body_from_title(title)
+    year, body = info.year, info.body
+    notes.extend(info.notes)
     try:
         from nianbao.regions import classify_body, identify  # lazy: loads the division table
         region, body_type = identify(body, title, text[:4000]), classify_body(body) if body else None
