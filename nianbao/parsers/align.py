@@ -49,13 +49,41 @@ _TAIL_NOTE = re.compile(r"\(区分处理的.*$")
 
 @dataclass(slots=True)
 class Unit:
-    """One printed row: its label (normalised; '' when none), first line, and value/blank cells."""
+    """One printed row: its label (normalised; '' when none), first line, and value/blank cells.
+
+    A wrapped label's lines may stand before the values' line, on it, or after it (a narrow label
+    column; the values at the top, middle or bottom of the cell). `head` holds the label lines printed
+    between the previous row's values and this row's (the end of the previous row's label, the start
+    of this one's, or both), `own` the label text on the values' line, `tail` the label lines printed
+    after the values, before the next row's (the next row's `head`). The alignment tries every split."""
 
     label: str
     line: int
     tokens: list[Token]
     n_values: int
     loose: tuple[str, ...] = ()  # label-less row: the loose label lines printed before its run, if any
+    head: tuple[str, ...] = ()
+    own: str = ""
+    tail: tuple[str, ...] = ()
+
+    def readings(self) -> list[str]:
+        """Every label this row may have: some of `head`'s last lines, `own`, some of `tail`'s first lines."""
+        if not self.head and not self.tail:
+            return [self.label] if self.label else []
+        out = []
+        # the tail can only be the end of this row's label: it stops at a line that starts a label of its
+        # own (a list marker: "2.", "（五）", "四、") or is one (a whole row label)
+        n_tail = 0
+        for piece in self.tail:
+            if _MARKER.match(piece) or _exact_any(piece):
+                break
+            n_tail += 1
+        for d in range(len(self.head) + 1):
+            for e in range(n_tail + 1):
+                text = "".join(self.head[d:]) + self.own + "".join(self.tail[:e])
+                if text and text not in out:
+                    out.append(text)
+        return out
 
 
 @dataclass
@@ -91,6 +119,12 @@ def similarity(label: str, key: str) -> float:
     return m / max(len(key), len(tail) - 2)
 
 
+@lru_cache(maxsize=65536)
+def _exact_any(piece: str) -> bool:
+    """True when a label line is, on its own, the whole label of some row of either template."""
+    return any(_exact_rows(piece, rows) for rows in (T.APPLICATIONS_2021, T.ACTIVE_2021, T.ACTIVE_2019))
+
+
 def _exact_rows(label: str, rows: tuple[T.Row, ...]) -> dict[int, int]:
     """Row index → end of the latest match, for the rows whose label pattern matches `label`."""
     out = {}
@@ -101,8 +135,22 @@ def _exact_rows(label: str, rows: tuple[T.Row, ...]) -> dict[int, int]:
     return out
 
 
+_SCORES: dict[tuple[int, str], dict[int, float]] = {}
+
+
 def label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
-    """Row index → label score, for the rows this label could be (others: not matchable)."""
+    """Row index → label score, for the rows this label could be (others: not matchable). Cached per
+    (rows tuple, label): the template's row tuples are few and labels repeat."""
+    key = (id(rows), label)
+    got = _SCORES.get(key)
+    if got is None:
+        if len(_SCORES) > 200_000:
+            _SCORES.clear()
+        got = _SCORES[key] = _label_scores(label, rows)
+    return dict(got)
+
+
+def _label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
     if not label:
         return {}
     exact = _exact_rows(label, rows)
@@ -120,6 +168,12 @@ def label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
     return out
 
 
+def best_reading(unit: Unit, rows: tuple[T.Row, ...], i: int) -> str:
+    """The reading of the unit's label that scores best for row i (its printed label, as read)."""
+    readings = unit.readings()
+    return max(readings, key=lambda t: label_scores(t, rows).get(i, 0.0), default=unit.label)
+
+
 def _fits(unit: Unit, width: int) -> bool:
     return unit.n_values == width or (unit.n_values <= width <= len(unit.tokens))
 
@@ -131,7 +185,11 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
     m, n = len(units), len(rows)
     score: list[dict[int, float]] = []
     for u in units:
-        s = label_scores(u.label, rows)
+        s: dict[int, float] = {}
+        for text in u.readings():
+            for i, v in label_scores(text, rows).items():
+                if v > s.get(i, 0.0):
+                    s[i] = v
         if s:
             for i in list(s):
                 if rows[i].subtotal and u.n_values == 0:
@@ -318,5 +376,12 @@ def units_of(segments) -> list[Unit]:
             for k, (ln, ts) in enumerate(runs):
                 out.append(Unit("", ln, ts, sum(1 for t in ts if t.kind == VALUE), loose if k == 0 else ()))
             continue
-        out.append(Unit(seg.label, seg.line, toks, seg.n_values))
+        first = toks[0].line
+        pieces = seg.pieces or [(seg.line, seg.label)]
+        head = tuple(t for ln, t in pieces if ln < first and t)
+        own = "".join(t for ln, t in pieces if ln >= first)
+        out.append(Unit(seg.label, seg.line, toks, seg.n_values, head=head, own=own))
+    for a, b in zip(out, out[1:]):
+        if b.head and not b.loose:
+            a.tail = b.head
     return out

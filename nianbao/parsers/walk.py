@@ -195,6 +195,7 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
         _read_glued(segs, rows, table)
         return
     exact = TableRead()
+    saved = [seg.label for seg in segs]  # `_label_tail` moves label text between segments
     if _read_exact(segs, rows, columns_of, exact):
         table.cells.update(exact.cells)
         table.ambiguous.update(exact.ambiguous)
@@ -202,6 +203,8 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
         table.labels.update(exact.labels)
         table.found = table.found or exact.found
         return
+    for seg, label in zip(segs, saved):
+        seg.label = label
     _read_aligned(segs, rows, columns_of, table, decide)
 
 
@@ -286,9 +289,10 @@ def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, tabl
             continue
         table.found = True
         table.put_keys(_cell_keys(row.code, cols), aligned)
-        table.labels[row.code] = unit.label
-        if unit.label and not T.compiled(row.pattern).search(unit.label):
-            table.notes.append(f"line {unit.line}: label {unit.label[-30:]!r} read as {row.code} "
+        label = A.best_reading(unit, rows, i)
+        table.labels[row.code] = label
+        if label and not T.compiled(row.pattern).search(label):
+            table.notes.append(f"line {unit.line}: label {label[-30:]!r} read as {row.code} "
                                "(not the template's wording; placed by the alignment)")
     for i, reason in plan.undecided.items():
         for key in _cell_keys(rows[i].code, columns_of(rows[i])):
