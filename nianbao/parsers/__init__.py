@@ -20,7 +20,10 @@ _UNSUPPORTED = {
 def extract(data: bytes, fmt: str, source: str = "") -> Extracted:
     """The file as text lines for `parse_text`, whatever its format, with the grid flag and places."""
     if fmt in ("text", "markdown"):
-        return Extracted(decode(data, source))
+        text = decode(data, source)
+        # TAB-separated rows (text copied from a table, pdftotext -layout): every field is a cell,
+        # the empty ones after the last value included
+        return Extracted(text, grid="\t" in text)
     if fmt == "html":
         from nianbao.parsers.html import html_text
 

@@ -194,6 +194,8 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
             for i in list(s):
                 if rows[i].subtotal and u.n_values == 0:
                     del s[i]  # a group heading line, not a printed subtotal
+                elif u.n_values == 0 and len(u.tokens) < widths[i]:
+                    del s[i]  # a heading or a header cell: no row of values
                 elif _fits(u, widths[i]):
                     s[i] += FIT
         score.append(s)
@@ -317,21 +319,24 @@ def _place_unlabelled(units, rows, widths, plan: Plan) -> None:
 
 
 def _by_loose_labels(units, run, rows, open_rows) -> dict[int, int] | None:
+    """The run's loose label lines, each read as one open row (in order; lines that are no row's label,
+    such as header cells, passed over): when they name exactly as many rows as the run has, row k of
+    the run is the k-th row named."""
     loose = units[run[0]].loose if run else ()
-    if len(loose) != len(run):
-        return None
-    out, start = {}, 0
-    for x, label in zip(run, loose):
+    named, start = [], 0
+    for label in loose:
         scores = {i: s for i, s in label_scores(label, rows).items() if i in open_rows and open_rows.index(i) >= start}
         if not scores:
-            return None
+            continue
         top = max(scores.values())
         best = [i for i, s in scores.items() if s == top]
         if len(best) != 1:
             return None
-        out[x] = best[0]
+        named.append(best[0])
         start = open_rows.index(best[0]) + 1
-    return out
+    if len(named) != len(run):
+        return None
+    return dict(zip(run, named))
 
 
 def _by_order(units, run, rows, widths, open_rows) -> dict[int, int] | None:
@@ -350,19 +355,18 @@ def units_of(segments) -> list[Unit]:
     (markdown from OCR): each such line is a row, and the label lines before the run are kept as its
     loose labels."""
     out: list[Unit] = []
+    pending: list[str] = []  # label lines of the segments since the last printed row, one per line
     for seg in segments:
         toks = seg.values
-        if not toks:
-            continue
         lines: dict[int, list[Token]] = {}
         for t in toks:
             lines.setdefault(t.line, []).append(t)
+        pieces: dict[int, str] = {}
+        for ln, text in seg.pieces or [(seg.line, seg.label)]:
+            if text:
+                pieces[ln] = pieces.get(ln, "") + text
         counts = [len(v) for v in lines.values()]
         if len(lines) >= 2 and min(counts) >= 2 and len(set(counts)) == 1:
-            pieces: dict[int, str] = {}
-            for ln, text in seg.pieces or [(seg.line, seg.label)]:
-                if text:
-                    pieces[ln] = pieces.get(ln, "") + text
             runs = list(lines.items())
             first_line = runs[0][0]
             if first_line in pieces:  # the first row prints its own label; the rows after it do not
@@ -370,12 +374,17 @@ def units_of(segments) -> list[Unit]:
                 out.append(Unit(seg.label, seg.line, ts, sum(1 for t in ts if t.kind == VALUE)))
                 loose: tuple[str, ...] = ()
             else:
-                loose = tuple(pieces.values())
-                if len(loose) != len(runs):
-                    loose = ()
+                loose = tuple(pending) + tuple(pieces.values())
             for k, (ln, ts) in enumerate(runs):
                 out.append(Unit("", ln, ts, sum(1 for t in ts if t.kind == VALUE), loose if k == 0 else ()))
+            pending = []
             continue
+        if not toks or sum(1 for t in toks if t.kind == VALUE) == 0 and len(toks) < 2:
+            pending += pieces.values()
+            if not toks:
+                continue
+        else:
+            pending = []
         first = toks[0].line
         pieces = seg.pieces or [(seg.line, seg.label)]
         head = tuple(t for ln, t in pieces if ln < first and t)
