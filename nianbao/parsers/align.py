@@ -348,13 +348,15 @@ def _by_order(units, run, rows, widths, open_rows) -> dict[int, int] | None:
     return dict(zip(run, items))
 
 
-def units_of(segments) -> list[Unit]:
+def units_of(segments, rows: tuple[T.Row, ...] = ()) -> list[Unit]:
     """The printed rows of a table from its label segments (`walk.Segment`).
 
     A segment is one row, except a run of label-less lines each printing a row of several cells
     (markdown from OCR): each such line is a row, and the label lines before the run are kept as its
-    loose labels."""
+    loose labels. A line of blank cells whose label is no row's (the second line of a wrapped label in
+    a grid: "| | 府信息公开申请 | | | … |") is a label line, not a row."""
     out: list[Unit] = []
+    carry: list[str] = []  # label lines of such blank lines, for the next row's head
     pending: list[str] = []  # label lines of the segments since the last printed row, one per line
     for seg in segments:
         toks = seg.values
@@ -365,6 +367,12 @@ def units_of(segments) -> list[Unit]:
         for ln, text in seg.pieces or [(seg.line, seg.label)]:
             if text:
                 pieces[ln] = pieces.get(ln, "") + text
+        if len(lines) >= 2:
+            # rows of empty cells only, of another width than the rows of values, are header rows of
+            # one-table-per-row markdown ("|  |  | … |"), not rows
+            widths = {len(v) for v in lines.values() if any(t.kind == VALUE for t in v)}
+            if len(widths) == 1:
+                lines = {ln: v for ln, v in lines.items() if any(t.kind == VALUE for t in v) or len(v) in widths}
         counts = [len(v) for v in lines.values()]
         if len(lines) >= 2 and min(counts) >= 2 and len(set(counts)) == 1:
             runs = list(lines.items())
@@ -385,11 +393,15 @@ def units_of(segments) -> list[Unit]:
                 continue
         else:
             pending = []
+        if rows and seg.n_values == 0 and seg.label and not label_scores(seg.label, rows):
+            carry += [t for _, t in seg.pieces or [(seg.line, seg.label)] if t]
+            continue
         first = toks[0].line
         pieces = seg.pieces or [(seg.line, seg.label)]
-        head = tuple(t for ln, t in pieces if ln < first and t)
+        head = tuple(carry) + tuple(t for ln, t in pieces if ln < first and t)
         own = "".join(t for ln, t in pieces if ln >= first)
-        out.append(Unit(seg.label, seg.line, toks, seg.n_values, head=head, own=own))
+        carry = []
+        out.append(Unit("".join(head) + own, seg.line, toks, seg.n_values, head=head, own=own))
     for a, b in zip(out, out[1:]):
         if b.head and not b.loose:
             a.tail = b.head
