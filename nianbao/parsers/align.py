@@ -45,6 +45,10 @@ NOT_IDENTIFIED = "row not identified"
 # list markers and group words in front of a row's own words: "三、本年度办理结果（一）", "（三）不予公开1."
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d+[.、)])")
 _TAIL_NOTE = re.compile(r"\(区分处理的.*$")
+# a line that starts a row label: an item's list number, or a row's "一、", after any group marker; a
+# group marker alone ("（四）…") does not count, since a group label printed down a merged cell puts its
+# characters at the start of the other rows' lines
+_ITEM_START = re.compile(r"^(?:\([一二三四五六七八九十]\)?)?(?:\d+\.|[一二三四五六七八九十]+、)")
 
 
 @dataclass(slots=True)
@@ -75,7 +79,7 @@ class Unit:
         # own (a list marker: "2.", "（五）", "四、") or is one (a whole row label)
         n_tail = 0
         for piece in self.tail:
-            if _MARKER.match(piece) or _exact_any(piece):
+            if _ITEM_START.match(piece) or _exact_any(piece):
                 break
             n_tail += 1
         for d in range(len(self.head) + 1):

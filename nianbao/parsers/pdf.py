@@ -57,6 +57,33 @@ def _chars(textpage, rotation: int) -> list[tuple[float, float, float, float, st
             (x0, y0), (x1, y1) = turn(left, bottom), turn(right, top)
             left, right, bottom, top = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
         out.append((left, right, (top + bottom) / 2, top - bottom, " " if code in _SPACES else chr(code)))
+    return _raised_digits(out)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SMALL = 0.85  # × the height of the digit before it: a digit printed this much smaller is a raised marker
+
+
+def _raised_digits(chars: list[tuple[float, float, float, float, str]]) -> list[tuple[float, float, float, float, str]]:
+    """A footnote marker printed as a small raised digit right after a number ("18" + raised "1") is the
+    superscript character (¹), on the number's line: the cell policy drops it and notes it, where the
+    text layer alone would read 181."""
+    small = [k for k, c in enumerate(chars) if c[4].isdigit() and c[4].isascii()]
+    if len(small) < 2:
+        return chars
+    out = list(chars)
+    for k in small:
+        left, right, y, h, ch = out[k]
+        for j in (k - 1, k - 2):  # the character drawn just before it (a space may stand between)
+            if j < 0:
+                break
+            pl, pr, py, ph, pch = out[j]
+            if pch == " ":
+                continue
+            if (pch.isdigit() and h < SMALL * ph and y > py and abs(left - pr) < ph * 0.6
+                    and y - h / 2 < py + ph / 2):
+                out[k] = (left, right, py, ph, ch.translate(_SUPERSCRIPT))
+            break
     return out
 
 
