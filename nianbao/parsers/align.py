@@ -76,10 +76,11 @@ class Unit:
             return [self.label] if self.label else []
         out = []
         # the tail can only be the end of this row's label: it stops at a line that starts a label of its
-        # own (a list marker: "2.", "（五）", "四、") or is one (a whole row label)
+        # own (an item's list number "2." or "四、", or a group marker with a whole row label: "（七）总计")
         n_tail = 0
         for piece in self.tail:
-            if _ITEM_START.match(piece) or _exact_any(piece):
+            piece = piece.lstrip("#*")  # a markdown heading
+            if _ITEM_START.match(piece) or (_MARKER.match(piece) and _exact_any(piece)):
                 break
             n_tail += 1
         for d in range(len(self.head) + 1):
