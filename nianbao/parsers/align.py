@@ -48,6 +48,7 @@ _TAIL_NOTE = re.compile(r"\(区分处理的.*$")
 # a line that starts a row label: an item's list number, or a row's "一、", after any group marker; a
 # group marker alone ("（四）…") does not count, since a group label printed down a merged cell puts its
 # characters at the start of the other rows' lines
+_BLOCK = re.compile(r"第二十条|信息内容|申请人情况")  # table 二's block headings and header cells
 _ITEM_START = re.compile(r"^(?:\([一二三四五六七八九十]\)?)?(?:\d+\.|[一二三四五六七八九十]+、)")
 
 
@@ -77,12 +78,15 @@ class Unit:
         out = []
         # the tail can only be the end of this row's label: it stops at a line that starts a label of its
         # own (an item's list number "2." or "四、", or a group marker with a whole row label: "（七）总计")
+        # and only a label that is not whole without it takes a tail (one whose own text, alone, is no
+        # row's label: "1.本机关不掌" + "握相关政府信息", never "行政规范性文件" + "…行政许可")
         n_tail = 0
-        for piece in self.tail:
-            piece = piece.lstrip("#*")  # a markdown heading
-            if _ITEM_START.match(piece) or (_MARKER.match(piece) and _exact_any(piece)):
-                break
-            n_tail += 1
+        if not any(_exact_any("".join(self.head[d:]) + self.own) for d in range(len(self.head) + 1)):
+            for piece in self.tail:
+                piece = piece.lstrip("#*")  # a markdown heading
+                if _ITEM_START.match(piece) or (_MARKER.match(piece) and _exact_any(piece)) or _BLOCK.search(piece):
+                    break
+                n_tail += 1
         for d in range(len(self.head) + 1):
             for e in range(n_tail + 1):
                 text = "".join(self.head[d:]) + self.own + "".join(self.tail[:e])
