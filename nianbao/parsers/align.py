@@ -35,6 +35,7 @@ from nianbao.parsers.tokens import VALUE, Token
 EXACT = 3.0  # the row's label pattern matches
 FUZZY = 2.5  # × similarity, for a label that only resembles the row's
 FIT = 0.5  # the row prints as many cells as the row has columns
+BLANK_ROW = 1.0  # a row of blank cells only: it may be a wrapped label's other line, so a row with values wins
 MIN_SIMILARITY = 0.6
 MIN_KEY = 3  # a label shorter than this ("总计", "其他") is matched by its pattern only
 EPS = 1e-9
@@ -71,27 +72,29 @@ class Unit:
     own: str = ""
     tail: tuple[str, ...] = ()
 
-    def readings(self) -> list[str]:
-        """Every label this row may have: some of `head`'s last lines, `own`, some of `tail`'s first lines."""
+    def readings(self) -> list[tuple[str, int]]:
+        """Every label this row may have, with where its own text starts: some of `head`'s last lines,
+        `own`, some of `tail`'s first lines."""
         if not self.head and not self.tail:
-            return [self.label] if self.label else []
-        out = []
+            return [(self.label, 0)] if self.label else []
+        out: list[tuple[str, int]] = []
         # the tail can only be the end of this row's label: it stops at a line that starts a label of its
-        # own (an item's list number "2." or "四、", or a group marker with a whole row label: "（七）总计")
+        # own (an item's list number "2." or "四、", or a row's own words after a group marker: "（二）部分公")
         # and only a label that is not whole without it takes a tail (one whose own text, alone, is no
         # row's label: "1.本机关不掌" + "握相关政府信息", never "行政规范性文件" + "…行政许可")
         n_tail = 0
         if not any(_exact_any("".join(self.head[d:]) + self.own) for d in range(len(self.head) + 1)):
             for piece in self.tail:
                 piece = piece.lstrip("#*")  # a markdown heading
-                if _ITEM_START.match(piece) or (_MARKER.match(piece) and _exact_any(piece)) or _BLOCK.search(piece):
+                if _ITEM_START.match(piece) or _starts_row(piece) or _BLOCK.search(piece):
                     break
                 n_tail += 1
         for d in range(len(self.head) + 1):
+            before = "".join(self.head[d:])
             for e in range(n_tail + 1):
-                text = "".join(self.head[d:]) + self.own + "".join(self.tail[:e])
-                if text and text not in out:
-                    out.append(text)
+                text = before + self.own + "".join(self.tail[:e])
+                if text and (text, len(before)) not in out:
+                    out.append((text, len(before)))
         return out
 
 
@@ -128,6 +131,22 @@ def similarity(label: str, key: str) -> float:
     return m / max(len(key), len(tail) - 2)
 
 
+@lru_cache(maxsize=None)
+def _row_keys() -> tuple[str, ...]:
+    return tuple({row_key(r.label) for t in (T.APPLICATIONS_2021, T.APPLICATIONS_2019) for r in t if len(row_key(r.label)) >= 2})
+
+
+@lru_cache(maxsize=65536)
+def _starts_row(piece: str) -> bool:
+    """True when a label line is a group marker followed by the start of a row's own words ("（二）部分公");
+    a marker before other words ("（四）握相关…": a vertical group label's character) is not."""
+    m = _MARKER.match(piece)
+    if not m:
+        return False
+    rest = piece[m.end():]
+    return len(rest) >= 2 and any(k.startswith(rest) or rest.startswith(k) for k in _row_keys())
+
+
 @lru_cache(maxsize=65536)
 def _exact_any(piece: str) -> bool:
     """True when a label line is, on its own, the whole label of some row of either template."""
@@ -147,22 +166,24 @@ def _exact_rows(label: str, rows: tuple[T.Row, ...]) -> dict[int, int]:
 _SCORES: dict[tuple[int, str], dict[int, float]] = {}
 
 
-def label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
-    """Row index → label score, for the rows this label could be (others: not matchable). Cached per
-    (rows tuple, label): the template's row tuples are few and labels repeat."""
-    key = (id(rows), label)
+def label_scores(label: str, rows: tuple[T.Row, ...], start: int = 0) -> dict[int, float]:
+    """Row index → label score, for the rows this label could be (others: not matchable). A pattern
+    counts as matched only where its match ends after `start` (the row's own text): label lines of the
+    row before ("…（二）部分公开（区分处理的，") never make a match. Cached per (rows tuple, label, start):
+    the template's row tuples are few and labels repeat."""
+    key = (id(rows), label, start)
     got = _SCORES.get(key)
     if got is None:
         if len(_SCORES) > 200_000:
             _SCORES.clear()
-        got = _SCORES[key] = _label_scores(label, rows)
+        got = _SCORES[key] = _label_scores(label, rows, start)
     return dict(got)
 
 
-def _label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
+def _label_scores(label: str, rows: tuple[T.Row, ...], start: int = 0) -> dict[int, float]:
     if not label:
         return {}
-    exact = _exact_rows(label, rows)
+    exact = {i: end for i, end in _exact_rows(label, rows).items() if end > start}
     out: dict[int, float] = {}
     if exact:
         latest = max(exact.values())
@@ -180,7 +201,7 @@ def _label_scores(label: str, rows: tuple[T.Row, ...]) -> dict[int, float]:
 def best_reading(unit: Unit, rows: tuple[T.Row, ...], i: int) -> str:
     """The reading of the unit's label that scores best for row i (its printed label, as read)."""
     readings = unit.readings()
-    return max(readings, key=lambda t: label_scores(t, rows).get(i, 0.0), default=unit.label)
+    return max(readings, key=lambda r: label_scores(r[0], rows, r[1]).get(i, 0.0), default=(unit.label, 0))[0]
 
 
 def _fits(unit: Unit, width: int) -> bool:
@@ -195,8 +216,8 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
     score: list[dict[int, float]] = []
     for u in units:
         s: dict[int, float] = {}
-        for text in u.readings():
-            for i, v in label_scores(text, rows).items():
+        for text, start in u.readings():
+            for i, v in label_scores(text, rows, start).items():
                 if v > s.get(i, 0.0):
                     s[i] = v
         if s:
@@ -205,6 +226,8 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
                     del s[i]  # a group heading line, not a printed subtotal
                 elif u.n_values == 0 and len(u.tokens) < widths[i]:
                     del s[i]  # a heading or a header cell: no row of values
+                elif u.n_values == 0:
+                    s[i] -= BLANK_ROW  # a row of blank cells, or a wrapped label's line beside them
                 elif _fits(u, widths[i]):
                     s[i] += FIT
         score.append(s)
@@ -402,16 +425,27 @@ def units_of(segments, rows: tuple[T.Row, ...] = ()) -> list[Unit]:
                 continue
         else:
             pending = []
-        if rows and seg.n_values == 0 and seg.label and not label_scores(seg.label, rows):
-            carry += [t for _, t in seg.pieces or [(seg.line, seg.label)] if t]
+        if rows and seg.n_values == 0 and seg.label:
+            # a line of blank cells: a row printed blank, or a wrapped label's line beside the blank cells
+            # of its row (the values on another line). Its label goes to the next row's head either way;
+            # it stays a row (weaker than one with values) only where its label is some row's.
+            lines_of = [t for _, t in seg.pieces or [(seg.line, seg.label)] if t]
+            if max(label_scores(seg.label, rows).values(), default=0.0) >= EXACT - 0.5:
+                out.append(Unit(seg.label, seg.line, toks, 0, own=seg.label))
+            carry += lines_of
             continue
         first = toks[0].line
         pieces = seg.pieces or [(seg.line, seg.label)]
         head = tuple(carry) + tuple(t for ln, t in pieces if ln < first and t)
         own = "".join(t for ln, t in pieces if ln >= first)
+        if not own and head:  # one cell per line: the label's last line stands just before the values
+            head, own = head[:-1], head[-1]
         carry = []
         out.append(Unit("".join(head) + own, seg.line, toks, seg.n_values, head=head, own=own))
-    for a, b in zip(out, out[1:]):
-        if b.head and not b.loose:
-            a.tail = b.head
+    nxt = None  # the next row with values: its head holds the lines after this row's values
+    for u in reversed(out):
+        if nxt is not None and nxt.head and not nxt.loose:
+            u.tail = nxt.head
+        if u.n_values:
+            nxt = u
     return out
