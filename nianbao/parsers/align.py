@@ -89,12 +89,16 @@ class Unit:
                 if _ITEM_START.match(piece) or _starts_row(piece) or _BLOCK.search(piece):
                     break
                 n_tail += 1
+        # where the own text starts a label ("（三）不予公开1.属于国家"), a pattern matched before it is
+        # another row's; where it continues one ("的，只计这一" after "（二）部分公 / 开（区分处理"), not
+        starts = _starts_label(self.own)
         for d in range(len(self.head) + 1):
             before = "".join(self.head[d:])
+            start = len(before) if starts else 0
             for e in range(n_tail + 1):
                 text = before + self.own + "".join(self.tail[:e])
-                if text and (text, len(before)) not in out:
-                    out.append((text, len(before)))
+                if text and (text, start) not in out:
+                    out.append((text, start))
         return out
 
 
@@ -145,6 +149,12 @@ def _starts_row(piece: str) -> bool:
         return False
     rest = piece[m.end():]
     return len(rest) >= 2 and any(k.startswith(rest) or rest.startswith(k) for k in _row_keys())
+
+
+def _starts_label(text: str) -> bool:
+    """True when a row's own text starts with a list marker or a group marker and a row's words."""
+    text = text.lstrip("#*")
+    return bool(_ITEM_START.match(text) or _starts_row(text) or _exact_any(text))
 
 
 @lru_cache(maxsize=65536)
