@@ -232,9 +232,7 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
                     s[i] = v
         if s:
             for i in list(s):
-                if rows[i].subtotal and u.n_values == 0:
-                    del s[i]  # a group heading line, not a printed subtotal
-                elif u.n_values == 0 and len(u.tokens) < widths[i]:
+                if u.n_values == 0 and len(u.tokens) < widths[i]:
                     del s[i]  # a heading or a header cell: no row of values
                 elif u.n_values == 0:
                     s[i] -= BLANK_ROW  # a row of blank cells, or a wrapped label's line beside them

@@ -280,9 +280,13 @@ def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, tabl
 
     plan = A.solve(units, rows, widths, (lambda a: decide(cells_of(a))) if decide else None)
     table.notes.extend(plan.notes)
+    assigned_rows = {rows[i].code for i in plan.assigned.values()}
     for j in sorted(plan.assigned):
         i, unit = plan.assigned[j], units[j]
         row = rows[i]
+        if row.subtotal and not unit.n_values and any(
+                x.group == row.group and not x.subtotal and x.code in assigned_rows for x in rows):
+            continue  # a group's heading printed over blank cells, its rows printed below: not a total
         cols = columns_of(row)
         aligned = align(unit.tokens, len(cols), unit.n_values)
         if aligned.reason == "not a row" and not unit.label:
