@@ -84,13 +84,15 @@ def grid_cells(line: str) -> tuple[tuple[str, str], ...]:
     Every TAB-separated field is a cell in its column: an empty field, the last one included, is a
     blank cell (`EMPTY`), never dropped. Empty fields before the first non-empty one are the label
     columns of a row whose label is printed elsewhere (a merged cell above): they are not cells of
-    the row's values and are dropped."""
+    the row's values and are dropped, except in a row without any label (table 四's row of values)."""
     fields = [f.strip() for f in line.split("\t")]
     k = 0
     while k < len(fields) and not fields[k]:
         k += 1
     if k == len(fields):
         return ()
+    if all(looks_like_value(f) for f in fields[k:] if f):
+        k = 0  # a row of values only (table 四): its leading empty fields are blank cells too
     out: list[tuple[str, str]] = []
     for f in fields[k:]:
         if " " in f and not looks_like_value(f):
