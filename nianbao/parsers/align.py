@@ -49,6 +49,7 @@ _TAIL_NOTE = re.compile(r"\(区分处理的.*$")
 # a line that starts a row label: an item's list number, or a row's "一、", after any group marker; a
 # group marker alone ("（四）…") does not count, since a group label printed down a merged cell puts its
 # characters at the start of the other rows' lines
+_LONE_CJK = re.compile(r"[\u4e00-\u9fff]")
 _BLOCK = re.compile(r"第二十条|信息内容|申请人情况")  # table 二's block headings and header cells
 _ITEM_START = re.compile(r"^(?:\([一二三四五六七八九十]\)?)?(?:\d+\.|[一二三四五六七八九十]+、)")
 
@@ -271,7 +272,7 @@ def solve(units: list[Unit], rows: tuple[T.Row, ...], widths: list[int],
             plan.unplaced.append(j)
     if options:
         _break_ties(units, rows, score, opt, options, plan, decide)
-    _place_unlabelled(units, rows, widths, plan)
+    _place_unlabelled(units, rows, widths, plan, score)
     return plan
 
 
@@ -324,38 +325,63 @@ def _break_ties(units, rows, score, opt, options, plan: Plan, decide) -> None:
         plan.notes.append(f"line {units[j].line}: {NOT_IDENTIFIED} ({names}; several alignments fit equally)")
 
 
-def _place_unlabelled(units, rows, widths, plan: Plan) -> None:
-    """Label-less printed rows between two placed rows: by their loose labels, else by order."""
+def _place_unlabelled(units, rows, widths, plan: Plan, score) -> None:
+    """Printed rows the labels could not place, between two placed rows: label-less rows by their loose
+    labels, else by order; rows whose label is no row's (a typo in a short label: "3.公他") by order,
+    when exactly as many rows are open between their neighbours and their list numbers agree."""
     taken = set(plan.assigned.values()) | set(plan.undecided)
+    undecided_units = {j for j in range(len(units)) if j not in plan.assigned and score[j]}
+
+    def orphan(x: int) -> bool:
+        return x not in plan.assigned and x not in undecided_units and (units[x].n_values > 0 or not units[x].label)
+
     j = 0
     while j < len(units):
-        if units[j].label or j in plan.assigned:
+        if not orphan(j):
             j += 1
             continue
         k = j
-        while k < len(units) and not units[k].label and k not in plan.assigned:
+        while k < len(units) and orphan(k):
             k += 1
-        run = list(range(j, k))
+        run = [x for x in range(j, k) if units[x].n_values > 0 or len(units[x].tokens) > 0]
+        labelled = any(units[x].label for x in run)
         lo = max((plan.assigned[x] for x in plan.assigned if x < j), default=-1)
         hi = min((plan.assigned[x] for x in plan.assigned if x >= k), default=len(rows))
         open_rows = [i for i in range(lo + 1, hi) if i not in taken]
-        run = [x for x in run if units[x].n_values > 0 or len(units[x].tokens) > 0]
-        if plan.unplaced:
-            plan.unplaced = [x for x in plan.unplaced if x not in run]
-        placed = _by_loose_labels(units, run, rows, open_rows) or _by_order(units, run, rows, widths, open_rows)
+        placed = None
+        if run and not labelled:
+            placed = _by_loose_labels(units, run, rows, open_rows) or _by_order(units, run, rows, widths, open_rows)
+        elif run:
+            placed = _by_order(units, run, rows, widths, open_rows)
+            if placed and not all(_same_number(units[x], rows[i]) for x, i in placed.items()):
+                placed = None
         if placed:
+            plan.unplaced = [x for x in plan.unplaced if x not in placed]
             for x, i in placed.items():
                 plan.assigned[x] = i
                 taken.add(i)
-            plan.notes.append(f"lines {units[run[0]].line}-{units[run[-1]].line}: rows without labels placed "
-                              + ("by the label lines printed before them" if units[run[0]].loose else "by their order"))
-        elif run:
+            how = ("by the label lines printed before them" if units[run[0]].loose else "by their order")
+            plan.notes.append(f"lines {units[run[0]].line}-{units[run[-1]].line}: rows "
+                              + ("whose labels are no row's" if labelled else "without labels") + " placed " + how)
+        elif run and not labelled:
+            plan.unplaced = [x for x in plan.unplaced if x not in run]
             for i in open_rows:
                 if not rows[i].subtotal:
                     plan.undecided[i] = NOT_IDENTIFIED
             plan.notes.append(f"lines {units[run[0]].line}-{units[run[-1]].line}: {len(run)} rows without labels "
                               f"and {len(open_rows)} open template rows: {NOT_IDENTIFIED}")
         j = k
+
+
+_NUMBER = re.compile(r"(?:^|\))(\d+)\.")
+
+
+def _same_number(unit: Unit, row: T.Row) -> bool:
+    """The printed list number of a row ("3.公他" → 3) agrees with the template row's (3.其他); a label
+    without a number agrees with nothing, so it is never placed by order alone."""
+    got = _NUMBER.search(unit.own or unit.label)
+    want = _NUMBER.search(T.normalise(row.label).split(")")[-1] if ")" in T.normalise(row.label) else T.normalise(row.label))
+    return bool(got and want and got.group(1) == want.group(1))
 
 
 def _by_loose_labels(units, run, rows, open_rows) -> dict[int, int] | None:
@@ -408,6 +434,15 @@ def units_of(segments, rows: tuple[T.Row, ...] = ()) -> list[Unit]:
             if text:
                 pieces[ln] = pieces.get(ln, "") + text
         if len(lines) >= 2:
+            # one CJK character read as a placeholder ("无", "空") alone on a line beside a row of values is
+            # a group label printed down its merged cell ("无 / 法 / 提 / 供"), not a cell
+            main = [ln for ln, v in lines.items() if len(v) >= 2]
+            if len(main) == 1:
+                stray = [ln for ln, v in lines.items() if len(v) == 1 and _LONE_CJK.fullmatch(v[0].text)]
+                if stray and len(stray) == len(lines) - 1:
+                    lines = {main[0]: lines[main[0]]}
+                    toks = lines[main[0]]
+        if len(lines) >= 2:
             # rows of empty cells only, of another width than the rows of values, are header rows of
             # one-table-per-row markdown ("|  |  | … |"), not rows
             widths = {len(v) for v in lines.values() if any(t.kind == VALUE for t in v)}
@@ -449,7 +484,8 @@ def units_of(segments, rows: tuple[T.Row, ...] = ()) -> list[Unit]:
         if not own and head:  # one cell per line: the label's last line stands just before the values
             head, own = head[:-1], head[-1]
         carry = []
-        out.append(Unit("".join(head) + own, seg.line, toks, seg.n_values, head=head, own=own))
+        n_values = sum(1 for t in toks if t.kind == VALUE) if toks is not seg.values else seg.n_values
+        out.append(Unit("".join(head) + own, seg.line, toks, n_values, head=head, own=own))
     nxt = None  # the next row with values: its head holds the lines after this row's values
     for u in reversed(out):
         if nxt is not None and nxt.head and not nxt.loose:
