@@ -480,7 +480,7 @@ def read_meta(lines: list[str], text: str, source: str | None = None) -> Meta:
         fm = _FOLDER_YEAR.match(unicodedata.normalize("NFKC", folder))
         if fm and _valid(_int(fm.group(1))):
             cues.append(("folder", _int(fm.group(1)), f"the folder {folder!r}"))
-    pub = _published(fields, clean, title_end, folder, stem)
+    pub = _published(fields, clean, title_end, folder, stem, [ln for ln in lines[-12:] if ln.strip()][-6:])
     if pub is not None:
         pyear, pmonth, where = pub
         if _valid(pyear - 1):
@@ -516,10 +516,11 @@ def read_meta(lines: list[str], text: str, source: str | None = None) -> Meta:
     return Meta(title, title_line, body, year, year_cue, tuple(notes))
 
 
-def _published(fields: dict[str, list[tuple[str, int]]], clean: _Clean, title_end: int | None, folder: str, stem: str
-               ) -> tuple[int, int, str] | None:
+def _published(fields: dict[str, list[tuple[str, int]]], clean: _Clean, title_end: int | None, folder: str, stem: str,
+               tail: list[str] | None = None) -> tuple[int, int, str] | None:
     """(year, month, where) of the publication date: a header field, a date line under the title (or near the
-    top when there is no title), a TRS file or folder name (t20240115_123456.html, P020240131….pdf, 202401/)."""
+    top when there is no title), a 发布日期 line or the signature's date at the end of the text (`tail`, its
+    last lines), a TRS file or folder name (t20240115_123456.html, P020240131….pdf, 202401/)."""
     for value, n in fields.get("published", ()):
         m = _PUB_VALUE.match(value)
         month = _month(m.group(2)) if m else None
@@ -534,6 +535,19 @@ def _published(fields: dict[str, list[tuple[str, int]]], clean: _Clean, title_en
                 month = _month(m.group(2))
                 if month and _valid(_int(m.group(1))):
                     return _int(m.group(1)), month, "the date line under the title"
+    if tail:  # the end of the report: a 发布日期 line, or the date under the signature ("XX局 / 2024年1月15日")
+        for value, _ in _fields("\n".join(tail)).get("published", ()):
+            m = _PUB_VALUE.match(value)
+            month = _month(m.group(2)) if m else None
+            if month and _valid(_int(m.group(1))):
+                return _int(m.group(1)), month, "the publication date at the end of the text"
+        for s in reversed(tail):
+            s = _clean(s)
+            m = _DATE_LINE.match(s) if s.endswith(("日", "日)", "日）")) else None
+            if m:
+                month = _month(m.group(2))
+                if month and _valid(_int(m.group(1))):
+                    return _int(m.group(1)), month, "the date under the signature"
     m = _TRS_NAME.match(stem)
     if m:
         return int(m.group(1)), int(m.group(2)), "the file name"
