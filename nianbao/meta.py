@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from bisect import bisect_left
+from itertools import accumulate
 import unicodedata
 from typing import NamedTuple
 
@@ -444,13 +446,10 @@ def _find_title(clean: _Clean, fields: dict[str, list[tuple[str, int]]]
 
 
 def _head(lines: list[str]) -> list[str]:
-    out, n = [], 0
-    for line in lines[:HEAD_LINES]:
-        out.append(line)
-        n += len(line) + 1
-        if n >= HEAD_CHARS:
-            break
-    return out
+    """The first HEAD_LINES lines, cut after the line that reaches HEAD_CHARS characters."""
+    head = lines[:HEAD_LINES]
+    k = bisect_left(list(accumulate(len(line) + 1 for line in head)), HEAD_CHARS)
+    return head[:k + 1]
 
 
 def read_meta(lines: list[str], text: str, source: str | None = None) -> Meta:

@@ -20,9 +20,6 @@ _NUMERIC = re.compile(r"[\d\s\u00a0.,，]+")
 
 
 def _cell_text(node) -> str:
-    if node.css_first("sup") is not None:  # a footnote marker: "74<sup>1</sup>" is 74 with note 1, never 741
-        for sup in node.css("sup"):
-            sup.replace_with("^" + sup.text(deep=True, separator="").strip())
     text = node.text(deep=True, separator="")
     if text.isdigit() and text.isascii():  # most cells: a plain number, already what the rules below give
         return text
@@ -73,6 +70,9 @@ def html_text(data: bytes | str) -> str:
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(data)
+    if "<sup" in data or "<SUP" in data if isinstance(data, str) else b"<sup" in data.lower():
+        for sup in tree.css("sup"):  # a footnote marker: "74<sup>1</sup>" is 74 with note 1, never 741
+            sup.replace_with("^" + sup.text(deep=True, separator="").strip())
     out: list[str] = []
     title = tree.css_first("title")
     body = tree.body or tree.root

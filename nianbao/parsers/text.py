@@ -154,7 +154,10 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
                     raw = ""
             v = read_value(raw, kind)
             note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
-            place = places[line - 1] if places is not None and line is not None and line <= len(places) else None
+            if places is None:
+                append(_new_cell((table, row, col, raw, line, v.status, v.value, note, labels.get(row), None, None)))
+                continue
+            place = places[line - 1] if line is not None and line <= len(places) else None
             append(_new_cell((table, row, col, raw, line, v.status, v.value, note, labels.get(row),
                               *(place if place is not None else (None, None)))))
     return tuple(out)

@@ -85,20 +85,18 @@ def grid_cells(line: str) -> tuple[tuple[str, str], ...]:
     blank cell (`EMPTY`), never dropped. Empty fields before the first non-empty one are the label
     columns of a row whose label is printed elsewhere (a merged cell above): they are not cells of
     the row's values and are dropped, except in a row without any label (table 四's row of values)."""
-    fields = [f.strip() for f in line.split("\t")]
+    cells = [(_kind(f), f) for f in map(str.strip, line.split("\t"))]
+    if all(kind != TEXT for kind, _ in cells):
+        return tuple(cells) if any(kind == VALUE for kind, _ in cells) else ()
     k = 0
-    while k < len(fields) and not fields[k]:
+    while cells[k][0] == EMPTY:
         k += 1
-    if k == len(fields):
-        return ()
-    if all(looks_like_value(f) for f in fields[k:] if f):
-        k = 0  # a row of values only (table 四): its leading empty fields are blank cells too
     out: list[tuple[str, str]] = []
-    for f in fields[k:]:
-        if " " in f and not looks_like_value(f):
+    for kind, f in cells[k:]:
+        if kind == TEXT and " " in f:
             out += [(_kind(part), part) for part in _split_numbers(f)]
         else:
-            out.append((_kind(f), f))
+            out.append((kind, f))
     return tuple(out)
 
 
