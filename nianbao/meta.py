@@ -25,7 +25,8 @@ naming both ("year 2023 from the title; the statistics period says 2024").
 Body: the title's text before the year ("淮安市人民政府2024年…" → "淮安市人民政府"; "…办公室关于2023年…" →
 "…办公室"), else, for a year-first title, the text after the year up to 政府信息公开 ("2023年度XX局政府信息
 公开…" → "XX局"); else a crawl header field 发文机关/发布机构; else the compiler named in "本报告由XX编制"
-(noted: the compiler is often the 办公室 of the body rather than the body itself).
+(noted: the compiler is often the 办公室 of the body rather than the body itself); else the contact
+named in "如对本报告有疑问，请与XX联系" (noted likewise).
 """
 from __future__ import annotations
 
@@ -299,6 +300,8 @@ def _name_year(stem: str) -> int | None:
 _COMPILER = re.compile(
     r"本(?:年度)?报告(?:是)?由\s*([^\s，。,；;、《》“”]{2,40}?)\s*(?:根据|依据|按照|依照|参照|结合|综合|负责|组织|汇总|编制|编写|撰写|起草)"
 )
+# "如对本报告有疑问，请与XX联系": the contact named in the introduction (often the body itself, or its office)
+_CONTACT = re.compile(r"(?:对本报告|本报告)[^。\n]{0,20}?请(?:与|联系)\s*([^\s，。,；;、《》“”（(]{2,40}?)\s*(?:联系|咨询)")
 _BODY_STRIP = " 　\t:：-—_《》〈〉“”\"'‘’「」【】[]()（）|"
 
 
@@ -512,6 +515,12 @@ def read_meta(lines: list[str], text: str, source: str | None = None) -> Meta:
             body = _clean_body(cm.group(1))
             notes.append(f"body from the sentence '本报告由{cm.group(1)}…编制': the compiler, "
                          "which may be the office (办公室) of the body that publishes the report")
+    if body is None:
+        cm = _CONTACT.search(text, 0, HEAD_CHARS)
+        if cm and _clean_body(cm.group(1)):
+            body = _clean_body(cm.group(1))
+            notes.append(f"body from the contact named in the introduction ('请与{cm.group(1)}联系'), which may be "
+                         "the office (办公室) of the body that publishes the report")
     return Meta(title, title_line, body, year, year_cue, tuple(notes))
 
 
