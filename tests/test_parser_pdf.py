@@ -393,3 +393,127 @@ def test_real_pdf_applications_rows_carry_seven_value_fields():
     assert rows[4] == ["1.属于国家秘密", "2", "0", "0", "0", "0", "0", "2"]
     assert "三、本年度办理结果" in lines[start:end] and "（三）不予公开" in lines[start:end]
     assert rows[22][0] == "3、其他"
+
+
+def test_wrapped_label_lines_stay_whole_beside_a_vertical_group_label():
+    """A label wrapped in a narrow column, beside a group label printed one character per line on a pitch
+    half a line off the label's lines: the characters of one printed line do not share a centre exactly
+    (glyph boxes, fonts of different ascent), and a group character lying between two label lines must not
+    tear a label line in two (the label used to come out as "（二）部分公分处…" + "开（区", "理")."""
+    xs = [40, 60, 110, 160, 210, 260, 310, 360, 410, 460]
+    sheet = _Sheet(xs)
+    sheet.start()
+    top = sheet.y
+    label = ["（二）部分公", "开（区分处理", "的，只计这一", "情形，不计其", "他情形）"]
+    sheet.row(["", "（一）予以公开", "1", "", "", "", "", "", "1"], hrule=1)
+    y = sheet.row(["", [""] * len(label), "7", "", "", "", "", "", "7"], valign="top", hrule=1) - 5.0
+    for k, line in enumerate(label):  # each line's characters 0.8 pt apart in height, one by one
+        x = xs[1] + 3
+        for n, ch in enumerate(line):
+            sheet.text(x, y - (k + 0.8) * 9.0 + (0.8 if n % 2 else 0.0), ch)
+            x += 7.5
+    sheet.row(["", "（三）不予公开", "2", "", "", "", "", "", "2"])
+    group = "三、本年度办理结果"
+    for k, ch in enumerate(group):  # 4.1 pt above the label's lines: nearer to their raised characters
+        sheet.text(xs[0] + 6, top - 12 - k * 9.0, ch) if k < 2 else sheet.text(xs[0] + 6, y - (k - 2 + 0.8) * 9.0 + 4.1, ch)
+    lines = pdf_text(sheet.pdf()).splitlines()
+    assert "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\t7\t\t\t\t\t\t7" in lines
+    assert "（一）予以公开\t1\t\t\t\t\t\t1" in lines and "（三）不予公开\t2\t\t\t\t\t\t2" in lines
+
+
+def test_tall_wrapped_row_beside_a_group_label_is_one_row():
+    """A row whose label wraps over seven lines (taller than a row is thought to be) beside a group label
+    printed vertically: the label's lines have two text cells (group character, label piece) but are not
+    header lines of the row's cell; the row stays one row, and the heading under the table stays apart."""
+    xs = [40, 70, 130, 180, 230, 280, 330, 380, 430, 480]
+    sheet = _Sheet(xs)
+    sheet.start()
+    label = ["1.申请人无", "正当理由逾期", "不补正、行政", "机关不再处理", "其政府信息公", "开申请", ""]
+    first = sheet.row(["", "（五）其他", "1", "", "", "", "", "", "1"], hrule=1)
+    sheet.row(["", label, "2", "", "3", "", "", "", "5"], valign="top", hrule=1)
+    sheet.row(["", "3.其他", "4", "", "", "", "", "", "4"])
+    for k, ch in enumerate("（六）其他处理"):
+        sheet.text(xs[0] + 4, first - 5 - (k + 0.8) * 9.0 - 18, ch)
+    sheet.text(40, sheet.y - 20, "四、政府信息公开行政复议、行政诉讼情况")
+    lines = pdf_text(sheet.pdf()).splitlines()
+    assert "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\t2\t\t3\t\t\t\t5" in lines
+    assert lines[-1] == "四、政府信息公开行政复议、行政诉讼情况"
+    assert "3.其他\t4\t\t\t\t\t\t4" in lines
+
+
+RESULTS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+
+
+@pytest.mark.parametrize("above", [True, False], ids=["under-a-labelled-table", "alone"])
+def test_row_of_values_only_keeps_its_leading_blank_cells(above):
+    """表四's row of values has no label: a blank first cell, closed by the row's own rules, is a blank
+    value (an empty field), not a label column; the left edge of another table's value columns on the
+    same page says nothing about this table."""
+    sheet = _Sheet(_APPS_XS)
+    if above:
+        _apps_header(sheet)
+        sheet.row(["一、本年新收政府信息公开申请数量", "3", "", "", "", "5", "", "8"])
+        sheet.y -= 30
+        sheet.text(40, sheet.y + 12, "四、政府信息公开行政复议、行政诉讼情况")
+    table = _Sheet([40 + 50 * k for k in range(11)])
+    table.c, table.y = sheet.c, sheet.y
+    table.start()
+    table.row(list(RESULTS * 2))
+    table.row(["", "1", "", "2", "3", "", "", "0", "", ""])
+    lines = pdf_text(sheet.pdf()).splitlines()
+    assert "\t".join(RESULTS * 2) in lines
+    assert "\t1\t\t2\t3\t\t\t0\t\t" in lines
+
+
+def test_labelled_row_with_all_cells_blank_keeps_its_empty_fields():
+    """A row whose value cells are all blank (a subtotal printed empty, a row of zeros left blank) is a row
+    with one empty field per value column of its table, like its neighbours, not a label line."""
+    sheet = _Sheet(_APPS_XS)
+    _apps_header(sheet)
+    sheet.row(["3.补正后申请内容仍不明确", "1", "", "", "", "", "", "1"])
+    sheet.row(["（五）不予处理", "", "", "", "", "", "", ""])
+    sheet.row(["1.信访举报投诉类申请", "", "2", "", "", "", "", "2"])
+    lines = pdf_text(sheet.pdf()).splitlines()
+    assert "（五）不予处理\t\t\t\t\t\t\t" in lines
+    assert "1.信访举报投诉类申请\t\t2\t\t\t\t\t2" in lines
+
+
+def test_group_label_running_over_into_a_row_leaves_the_row_its_columns():
+    """The last characters of a vertical group label printed wider than its narrow merged cell run over
+    its rule into the first cell of a row: they go to the group label, and the row keeps its cells in
+    their columns (it used to come out as printed: "结果（五）不予处理 2 2", its blank cells lost)."""
+    xs = [40, 56, 200, 250, 300, 350, 400, 450, 500, 550]
+    sheet = _Sheet(xs)
+    sheet.start()
+    top = sheet.y
+    rows = [["1.属于国家秘密", "2", "", "", "", "", "", "2"], ["2.其他法律行政法规禁止公开", "3", "1", "", "", "", "", "4"],
+            ["", "2", "", "", "", "", "", "2"], ["1.信访举报投诉类申请", "", "1", "", "", "", "", "1"]]
+    for k, r in enumerate(rows):
+        y = sheet.row([""] + r, hrule=0 if k == len(rows) - 1 else 1)
+        if k == 2:
+            sheet.text(xs[0] + 5, y - 5 - 0.8 * 9.0, "结果")  # "果" over the rule at x = 56
+            sheet.text(xs[1] + 5, y - 5 - 0.8 * 9.0, "（五）不予处理")  # left-aligned, 1 pt after "果"
+    for k, ch in enumerate("三、本年度办理"):
+        sheet.text(xs[0] + 4, top - 8 - k * 4.2, ch)
+    lines = pdf_text(sheet.pdf()).splitlines()
+    assert "1.属于国家秘密\t2\t\t\t\t\t\t2" in lines
+    assert "1.信访举报投诉类申请\t\t1\t\t\t\t\t1" in lines
+    row = next(line for line in lines if "（五）不予处理" in line).split("\t")
+    assert len(row) == 8 and row[0].endswith("（五）不予处理") and row[1:] == ["2", "", "", "", "", "", "2"], row
+
+
+def test_row_of_few_values_ending_a_page_is_not_a_page_number():
+    """表四's row of values last on its page, its cells "1", "2", "3", "0" and blanks: not page 1230 (its
+    cells joined), so it is kept; the page's real number line under it is still left out."""
+    table = _Sheet([40 + 50 * k for k in range(11)])
+    table.start()
+    table.row(list(RESULTS * 2))
+    table.row(["1", "", "", "2", "3", "", "", "0", "", ""])
+    lines = pdf_text(table.pdf()).splitlines()
+    assert lines[-1] == "1\t\t\t2\t3\t\t\t0\t\t"
+    table = _Sheet([40 + 50 * k for k in range(11)])
+    table.start()
+    table.row(list(RESULTS * 2))
+    table.row(["1", "", "", "2", "3", "", "", "0", "", ""])
+    table.footer("- 1 -")
+    assert pdf_text(table.pdf()).splitlines()[-1] == "1\t\t\t2\t3\t\t\t0\t\t"

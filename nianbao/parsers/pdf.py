@@ -163,11 +163,17 @@ def _page_rows(page, textpage, rotation: int) -> list[G.Row]:
     rules = _rules(page, turn or _orient(0)) if any(len(ln.segs) > 1 for ln in lines) else None
     rows = G.page_rows(lines, rules)
     for _ in range(2):
-        if rows and _PAGE_NUMBER.match("".join(rows[-1].fields).strip()):
+        if rows and _page_number(rows[-1]):
             rows.pop()
-        if rows and _PAGE_NUMBER.match("".join(rows[0].fields).strip()):
+        if rows and _page_number(rows[0]):
             rows.pop(0)
     return rows
+
+
+def _page_number(row: G.Row) -> bool:
+    """A line that is only a page number. Its cells are joined with a space: table 四's row of values
+    ending a page ("1", "2", "3", "0" in their cells) is not page 1230."""
+    return bool(_PAGE_NUMBER.match(" ".join(f for f in row.fields if f).strip()))
 
 
 def _key(row: G.Row) -> str:

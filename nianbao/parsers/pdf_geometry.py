@@ -15,12 +15,15 @@ Everything here works in reading space (points, y up) on plain tuples, without p
 from __future__ import annotations
 
 from bisect import bisect_left
+from heapq import heapify, heappop, heappush
+from operator import itemgetter
 from statistics import median
 
 from nianbao.cells import looks_like_value
 
 GAP = 0.6  # × median character width: Word's default cell padding (2 × 0.19 cm) is about one em at 10.5 pt
 SAME_LINE = 0.5  # × character height: vertical distance of centres within which characters share a line
+TIGHT = 0.15  # × character height: centres this close (one after the other) are always one line
 MAX_ROW = 6  # × character height: a taller space between two rules is not one table row (no inner rules)
 LINK = 1.25  # two lines of one wrapped label are closer than the closest two rows' lines ÷ this (cell padding)
 SNAP = 3.0  # pt: rules closer than this are one rule (a thin filled box's two edges, double rules)
@@ -47,18 +50,74 @@ def printed_lines(chars) -> tuple[list[Line], float]:
     if not visible:
         return [], 0.0
     gap = GAP * (median(c[1] - c[0] for c in visible) or 1.0)
-    lines: list[Line] = []
-    cur = None
-    for c in sorted(chars, key=lambda c: -c[2]):
-        if cur is not None and abs(cur.y - c[2]) <= SAME_LINE * (cur.h if cur.h > c[3] else c[3]):
-            cur.chars.append(c)
-        else:
-            cur = Line(c[2], c[3], [c])
-            lines.append(cur)
+    lines = [Line(cl[0], cl[3][0][3], cl[3]) for cl in _line_clusters(chars)]
     for line in lines:
         line.chars.sort(key=lambda c: c[0])
         line.segs = segments(line.chars, gap)
     return [ln for ln in lines if ln.segs], gap
+
+
+def _line_clusters(chars) -> list[list]:
+    """Characters grouped into printed lines, top to bottom: [top centre y, bottom centre y, max height, chars].
+
+    The characters of one line share a baseline, but their boxes' centres do not quite agree (fonts of
+    different ascent for labels and numbers, glyph boxes): up to a third of their height in real files.
+    Lines of a neighbouring column (a label printed vertically, a cell centred on another pitch) may lie
+    less than a line apart, their centres interleaved with this line's by the same amount. So the
+    characters are first cut into tight runs of near-equal centres, which are never split, and neighbouring
+    runs are then joined closest first while the joined run spans at most SAME_LINE × its height: a run is
+    never torn apart by the character that happened to come first in y order."""
+    runs: list[list] = []
+    cur: list = []
+    hi = lo = hm = 0.0
+    for c in sorted(chars, key=itemgetter(2), reverse=True):
+        y, h = c[2], c[3]
+        if cur and lo - y <= TIGHT * (hm if hm > h else h):
+            lo = y
+            if h > hm:
+                hm = h
+            cur.append(c)
+        else:
+            if cur:
+                runs.append([hi, lo, hm, cur])
+            cur, hi, lo, hm = [c], y, y, h
+    if cur:
+        runs.append([hi, lo, hm, cur])
+    n = len(runs)
+    if n < 2:
+        return runs
+    nxt, prv, ver = list(range(1, n + 1)), list(range(-1, n - 1)), [0] * n
+    alive = [True] * n
+
+    def pair(i):
+        j = nxt[i]
+        if j >= n:
+            return None
+        a, b = runs[i], runs[j]
+        if a[0] - b[1] <= SAME_LINE * (a[2] if a[2] > b[2] else b[2]):
+            return (a[1] - b[0], i, j, ver[i], ver[j])
+        return None
+
+    heap = [p for p in map(pair, range(n - 1)) if p is not None]
+    heapify(heap)
+    while heap:
+        _, i, j, vi, vj = heappop(heap)
+        if not (alive[i] and alive[j]) or ver[i] != vi or ver[j] != vj or nxt[i] != j:
+            continue
+        a, b = runs[i], runs[j]
+        a[1], a[2] = b[1], max(a[2], b[2])
+        a[3].extend(b[3])
+        alive[j] = False
+        ver[i] += 1
+        nxt[i] = nxt[j]
+        if nxt[j] < n:
+            prv[nxt[j]] = i
+        for k in (prv[i], i):
+            if k >= 0:
+                p = pair(k)
+                if p is not None:
+                    heappush(heap, p)
+    return [r for r, live in zip(runs, alive) if live]
 
 
 def segments(chars, gap: float, cuts=()) -> list[tuple[float, float, str]]:
@@ -137,6 +196,20 @@ class Rules:
                 xs.append(x)
         return xs
 
+    def covers(self, y: float, x0: float, x1: float) -> bool:
+        """Whether the horizontal rules at y (a row's top or bottom) run under all of x0…x1 (a closed cell's edge)."""
+        i = bisect_left(self.hy, y - 0.01)
+        spans = []
+        while i < len(self.h) and self.h[i][0] <= y + 0.01:
+            spans.append(self.h[i][1:])
+            i += 1
+        x = x0 + SNAP
+        for a, b in sorted(spans):
+            if a > x:
+                break
+            x = max(x, b + SNAP)
+        return x >= x1
+
     def extent(self, y: float) -> tuple[float, float]:
         """x-range of the horizontal rules at y (a row's top or bottom)."""
         i = bisect_left(self.hy, y - 0.01)
@@ -194,8 +267,12 @@ def page_rows(lines: list[Line], rules: Rules | None) -> list[Row]:
                 seen = used.setdefault(b, [set(), set()])
                 if n >= k:
                     seen[0].add(id(ln))
-                elif k == len(ln.segs) and k > 1:
-                    seen[1].add(id(ln))
+        if k == len(ln.segs) > 1:
+            # A line of text cells only is header-like in a band where it has several of them: a wrapped
+            # label's line beside a group label printed vertically (another band) is not.
+            for b in set(bands):
+                if b is not None and bands.count(b) > 1:
+                    used[b][1].add(id(ln))
         seg_band.append(bands)
     # A band that encloses another used band is a merged cell; a band that encloses none is a row
     # when it is not taller than a row, or holds a single printed row (a header wrapped over many
@@ -225,7 +302,7 @@ def page_rows(lines: list[Line], rules: Rules | None) -> list[Row]:
         if loose:
             free.append((ln, loose))
     out = list(rows.values())
-    value_left = _grid_cells(out, rules)
+    value_left = _grid_cells(out, rules, groups)
     for r in out:
         if r.fields is None:
             _as_printed(r)
@@ -261,23 +338,31 @@ def _cells_by_x(pieces, xs):
     return cells
 
 
-def _grid_cells(rows: list[Row], rules: Rules) -> float | None:
+def _grid_cells(rows: list[Row], rules: Rules, groups: dict) -> float | None:
     """Fields of the ruled rows that have vertical rules: one per cell between the rules crossing the
     row. Returns the left edge of the value columns on the page (for rows printed without a label)."""
     value_left = None
-    pending = []
+    table_left: dict[int, float] = {}  # table → left edge of its value columns
+    ruled = []
     for r in rows:
         top, bottom = r.band
         lo, hi = rules.extent(top)
         lo2, hi2 = rules.extent(bottom)
         xs = rules.crossing(top, bottom, min(lo, lo2), max(hi, hi2))
-        if len(xs) < 2:
-            continue
+        if len(xs) >= 2:
+            ruled.append((r, xs))
+    table = _tables([r for r, _ in ruled])
+    pending, blank = [], []
+    width: dict[int, list[int]] = {}  # table → number of value cells of each of its labelled rows
+    for r, xs in ruled:
         # Segments were cut at gaps only: cut them again at this row's rules.
         pieces = _recut(r.pieces, xs)
         cells = _cells_by_x(pieces, xs)
         if cells is None:
-            continue
+            pieces = _spill(pieces, xs, r.band, groups)
+            cells = None if pieces is None else _cells_by_x(pieces, xs)
+            if cells is None:
+                continue
         r.pieces = pieces
         texts, lefts, bad = [], [], False
         for i, cell in enumerate(cells):
@@ -296,20 +381,77 @@ def _grid_cells(rows: list[Row], rules: Rules) -> float | None:
         if not has_value:
             r.fields = [t for t in texts if t]
             r.kind = "header"
+            if j > 0:
+                blank.append((r, texts, xs, j))
             continue
         if j > 0:
             value_left = lefts[j] if value_left is None else min(value_left, lefts[j])
+            t = table[id(r)]
+            table_left[t] = min(table_left.get(t, lefts[j]), lefts[j])
+            width.setdefault(t, []).append(len(texts) - j)
             r.fields = [t for t in texts[:j] if t] + texts[j:]
             r.kind = "row"
         else:
-            pending.append((r, texts, lefts))
-    for r, texts, lefts in pending:
+            pending.append((r, texts, xs))
+    for r, texts, xs in pending:
         start = next((i for i, t in enumerate(texts) if t), 0)
-        if value_left is not None:
-            start = min(start, next((i for i, x in enumerate(lefts) if x >= value_left - SNAP), start))
+        left = table_left.get(table[id(r)])
+        if left is not None:
+            start = min(start, next((i for i, x in enumerate(xs) if x >= left - SNAP), start))
+        else:
+            # A table without labelled rows (表四: a row of values under its header rows): a blank cell
+            # closed by this row's own rules is a blank value; one they do not close is part of a
+            # merged cell beside the row.
+            top, bottom = r.band
+            start = next((i for i in range(start) if rules.covers(top, xs[i], xs[i + 1])
+                          and rules.covers(bottom, xs[i], xs[i + 1])), start)
         r.fields = texts[start:]
         r.kind = "row"
+    for r, texts, xs, j in blank:
+        # A labelled row whose cells in the table's value columns are all blank (a subtotal printed
+        # empty): its blank cells, closed by its own rules, as empty fields.
+        t = table[id(r)]
+        left = table_left.get(t)
+        if left is None:
+            continue
+        k = next((i for i, x in enumerate(xs) if x >= left - SNAP), len(texts))
+        n = len(texts) - k
+        top, bottom = r.band
+        if (k >= j and n and n == median(width[t]) and abs(xs[k] - left) < SNAP and all(
+                rules.covers(top, xs[i], xs[i + 1]) and rules.covers(bottom, xs[i], xs[i + 1]) for i in range(k, len(texts)))):
+            r.fields = [x for x in texts[:k] if x] + texts[k:]
+            r.kind = "row"
     return value_left
+
+
+def _spill(pieces, xs, band, groups: dict):
+    """A row's pieces without those printed left of its first rule, given to the merged cell there (a
+    vertical group label whose last characters run over into the row's first cell); None when a piece
+    lies outside the row with no merged cell beside it."""
+    inside, out = [], []
+    for p in pieces:
+        (inside if xs[0] <= (p[1][0] + p[1][1]) / 2 <= xs[-1] else out).append(p)
+    for p in out:
+        home = next((b for b, ps in groups.items() if b[0] >= band[0] - 0.5 and b[1] <= band[1] + 0.5
+                     and any(q[1][0] < p[1][1] and p[1][0] < q[1][1] for q in ps)), None)
+        if home is None:
+            return None
+        groups[home].append(p)
+    return inside
+
+
+def _tables(rows: list[Row]) -> dict[int, int]:
+    """Ruled rows → index of their table: rows follow each other in one table while each one's top rule
+    is the bottom rule of the row above it (a line of text or a gap between them starts another)."""
+    out: dict[int, int] = {}
+    n, bottom = -1, None
+    for r in sorted(rows, key=lambda r: -r.band[0]):
+        if bottom is None or r.band[0] < bottom - SNAP:
+            n, bottom = n + 1, r.band[1]
+        elif r.band[1] < bottom:
+            bottom = r.band[1]
+        out[id(r)] = n
+    return out
 
 
 def _recut(pieces, xs):
