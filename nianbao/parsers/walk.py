@@ -280,13 +280,11 @@ def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, tabl
 
     plan = A.solve(units, rows, widths, (lambda a: decide(cells_of(a))) if decide else None)
     table.notes.extend(plan.notes)
-    assigned_rows = {rows[i].code for i in plan.assigned.values()}
     for j in sorted(plan.assigned):
         i, unit = plan.assigned[j], units[j]
         row = rows[i]
-        if row.subtotal and not unit.n_values and any(
-                x.group == row.group and not x.subtotal and x.code in assigned_rows for x in rows):
-            continue  # a group's heading printed over blank cells, its rows printed below: not a total
+        if row.subtotal and not unit.n_values and _group_has_values(row, rows, plan, units):
+            continue  # a group's heading printed over blank cells, its rows printed below with numbers: not a total
         cols = columns_of(row)
         aligned = align(unit.tokens, len(cols), unit.n_values)
         if aligned.reason == "not a row" and not unit.label:
@@ -307,6 +305,20 @@ def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, tabl
             what = f"unrecognised label {unit.label[:30]!r}" if unit.label else "no label"
             table.notes.append(f"line {unit.line}: values after {what} ignored")
     _collapsed_groups(rows, columns_of, table)
+
+
+def _group_has_values(subtotal: T.Row, rows: tuple[T.Row, ...], plan, units) -> bool:
+    """True when a row of the subtotal's group was printed with a number other than 0 (then a line of
+    blank cells under the group's name is its heading, not a total of 0)."""
+    for j, i in plan.assigned.items():
+        r = rows[i]
+        if r.group == subtotal.group and not r.subtotal:
+            for t in units[j].tokens:
+                if t.kind == VALUE:
+                    v = C.read(t.text)
+                    if v.status == C.VALUE and v.value:
+                        return True
+    return False
 
 
 def _collapsed_groups(rows: tuple[T.Row, ...], columns_of, table: TableRead) -> None:
