@@ -427,7 +427,9 @@ def pdf(doc: Doc) -> tuple[bytes, dict]:
 
         return type("Tracked", (Table,), {"split": split})
 
-    def make_story() -> list:
+    def make_story(safe: bool = False) -> list:
+        """`safe`: without the repeated header rows, for a table whose merged header cells are too tall to
+        repeat on a page (reportlab cannot lay it out otherwise)."""
         g = grids(doc)
         story = [Paragraph(check_glyphs(t), title) for t in doc.title_lines]
         story += [Paragraph(check_glyphs(p), body) for p in doc.intro]
@@ -466,14 +468,15 @@ def pdf(doc: Doc) -> tuple[bytes, dict]:
                     data[r][c] = t
                 if rs > 1 or cs > 1:
                     style.append(("SPAN", (c, r), (c + cs - 1, r + rs - 1)))
-            story.append(tracked(name)(data, colWidths=widths, style=TableStyle(style), repeatRows=header))
+            story.append(tracked(name)(data, colWidths=widths, style=TableStyle(style),
+                                       repeatRows=0 if safe else header))
         story += [Paragraph("五、存在的主要问题及改进情况", body), Paragraph(doc.closing[0], body),
                   Paragraph("六、其他需要报告的事项", body), Paragraph(doc.closing[1], body)]
         if doc.date_line:
             story += [Paragraph(check_glyphs(x), body) for x in doc.date_line.split("\n")]
         return story
 
-    def build(total: int) -> tuple[bytes, int]:
+    def build(total: int, safe: bool = False) -> tuple[bytes, int]:
         pages = []
 
         def footer(canvas, d):
@@ -491,14 +494,21 @@ def pdf(doc: Doc) -> tuple[bytes, dict]:
         try:
             d = SimpleDocTemplate(buf, pagesize=A4, leftMargin=36, rightMargin=36, topMargin=40, bottomMargin=44,
                                   initialFontName=FONT)
-            d.build(make_story(), onFirstPage=footer, onLaterPages=footer)
+            d.build(make_story(safe), onFirstPage=footer, onLaterPages=footer)
         finally:
             rl_config.invariant = old
         return buf.getvalue(), max(pages)
 
-    data, total = build(9)
+    from reportlab.platypus.doctemplate import LayoutError
+
+    safe = False
+    try:
+        data, total = build(9)
+    except LayoutError:
+        safe = True
+        data, total = build(9, safe)
     if doc.hazards.get("page_split", {}).get("footer") == "of_total" and total != 9:
-        data, total = build(total)
+        data, total = build(total, safe)
     return data, {"page_split": {"tables_split": sorted(set(splits)), "pages": total}}
 
 

@@ -442,8 +442,16 @@ def _one(args) -> str:
     i, body, fmt, seed, k, out = args
     from nianbao.synth.hazard_render import render
 
-    doc = plan_document(i, body, fmt, seed, k)
-    data, extra = render(doc)
+    for attempt in range(5):
+        # a PDF whose merged cells reportlab cannot lay out on a page (a group label spanning rows taller
+        # than the page) is planned again with another draw; deterministic for the seed
+        doc = plan_document(i, body, fmt, seed + 7919 * attempt, k)
+        try:
+            data, extra = render(doc)
+            break
+        except Exception as e:  # reportlab's LayoutError (reportlab is imported only for PDFs)
+            if type(e).__name__ != "LayoutError" or attempt == 4:
+                raise
     for name, detail in extra.items():
         doc.hazards.setdefault(name, {}).update(detail)
     if fmt == "pdf" and not doc.hazards["page_split"]["tables_split"]:
