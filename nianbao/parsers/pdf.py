@@ -65,7 +65,7 @@ SMALL = 0.85  # × the height of the digit before it: a digit printed this much 
 
 
 def _raised_digits(chars: list[tuple[float, float, float, float, str]]) -> list[tuple[float, float, float, float, str]]:
-    """A footnote marker printed as a small raised digit right after a number ("18" + raised "1") is the
+    """A footnote marker printed as a small raised digit right after a number or a dash ("18" + raised "1") is the
     superscript character (¹), on the number's line: the cell policy drops it and notes it, where the
     text layer alone would read 181."""
     small = [k for k, c in enumerate(chars) if c[4].isdigit() and c[4].isascii()]
@@ -80,7 +80,7 @@ def _raised_digits(chars: list[tuple[float, float, float, float, str]]) -> list[
             pl, pr, py, ph, pch = out[j]
             if pch == " ":
                 continue
-            if (pch.isdigit() and h < SMALL * ph and y > py and abs(left - pr) < ph * 0.6
+            if ((pch.isdigit() or pch in "-—–/") and h < SMALL * ph and y > py and abs(left - pr) < ph * 0.6
                     and y - h / 2 < py + ph / 2):
                 out[k] = (left, right, py, ph, ch.translate(_SUPERSCRIPT))
             break
