@@ -102,11 +102,12 @@ def _raised(t) -> bool:
     return v is not None and v.get(_W + "val") == "superscript"
 
 
-def _text(p) -> str:
+def _text(p, raised: bool) -> str:
     """A paragraph's text: every w:t, w:tab as a space; w:br and w:cr give nothing. A superscript run is
-    marked "^" (a footnote marker: "74" + raised "1" is 74 with a note, never 741)."""
+    marked "^" (a footnote marker: "74" + raised "1" is 74 with a note, never 741). `raised`: whether the
+    document has any w:vertAlign at all (most have none, and then no paragraph is searched for one)."""
     nodes = _xpaths()[0](p)
-    if p.find(".//" + _VALIGN) is None:
+    if not raised or p.find(".//" + _VALIGN) is None:
         return "".join(" " if n.tag == _TAB else (n.text or "") for n in nodes)
     return "".join(" " if n.tag == _TAB else ("^" if _raised(n) else "") + (n.text or "") for n in nodes)
 
@@ -120,7 +121,7 @@ def _children(el, tag):
             yield from _children(child, tag)
 
 
-def _table(tbl, out: list[str]) -> None:
+def _table(tbl, out: list[str], raised: bool) -> None:
     """One line per row; a cell that holds a nested table is a layout box: its content follows the row."""
     continuations = set(_xpaths()[1](tbl))  # one query per table: a find() per cell costs more than the rest
     for tr in _children(tbl, _TR):
@@ -131,26 +132,26 @@ def _table(tbl, out: list[str]) -> None:
                 cells.append("")  # a merged cell's text sits in the first row it covers
             elif tc.find(".//" + _TBL) is not None:
                 cells.append("")
-                _blocks(tc, nested)
+                _blocks(tc, nested, raised)
             else:
                 parts: list[str] = []
-                _blocks(tc, parts)
+                _blocks(tc, parts, raised)
                 cells.append("".join(parts))
         if any(cells) or not nested:
             out.append("\t".join(cells))
         out.extend(nested)
 
 
-def _blocks(container, out: list[str]) -> None:
+def _blocks(container, out: list[str], raised: bool = False) -> None:
     """Paragraphs and tables of a body (or cell) in document order."""
     for child in container:
         tag = child.tag
         if tag == _P:
-            out.append(_text(child))
+            out.append(_text(child, raised))
         elif tag == _TBL:
-            _table(child, out)
+            _table(child, out, raised)
         elif tag in _BLOCK_WRAPPERS:
-            _blocks(child, out)
+            _blocks(child, out, raised)
 
 
 def docx_text(data: bytes) -> str:
@@ -158,12 +159,13 @@ def docx_text(data: bytes) -> str:
 
     Raises ParseError for a file that is not a DOCX, a possible zip bomb, or XML with a DTD/entities.
     """
-    root = _parse_xml(_read_document_xml(data))
+    xml = _read_document_xml(data)
+    root = _parse_xml(xml)
     for fb in list(root.iter(_FALLBACK)):
         fb.getparent().remove(fb)  # mc:Fallback repeats the text of the mc:Choice it stands in for
     body = root.find(_W + "body")
     if body is None:
         raise ParseError(f"DOCX {DOCUMENT} has no w:body")
     out: list[str] = []
-    _blocks(body, out)
+    _blocks(body, out, b"vertAlign" in xml)
     return "\n".join(out) + "\n"

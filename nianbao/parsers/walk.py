@@ -194,17 +194,15 @@ def read_rows(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: T
     if glued:
         _read_glued(segs, rows, table)
         return
-    exact = TableRead()
     saved = [seg.label for seg in segs]  # `_label_tail` moves label text between segments
-    if _read_exact(segs, rows, columns_of, exact):
-        table.cells.update(exact.cells)
-        table.ambiguous.update(exact.ambiguous)
-        table.notes.extend(exact.notes)
-        table.labels.update(exact.labels)
-        table.found = table.found or exact.found
+    if _read_exact(segs, rows, columns_of, table):
         return
     for seg, label in zip(segs, saved):
         seg.label = label
+    table.cells.clear()  # (the tables given here are new: nothing else was in them)
+    table.ambiguous.clear()
+    table.labels.clear()
+    table.found = False
     _read_aligned(segs, rows, columns_of, table, decide)
 
 
