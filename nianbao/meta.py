@@ -451,6 +451,8 @@ def _find_title(clean: _Clean, fields: dict[str, list[tuple[str, int]]]
 def _head(lines: list[str]) -> list[str]:
     """The first HEAD_LINES lines, cut after the line that reaches HEAD_CHARS characters."""
     head = lines[:HEAD_LINES]
+    if sum(map(len, head)) + len(head) < HEAD_CHARS:  # the common case, at C speed
+        return head
     k = bisect_left(list(accumulate(len(line) + 1 for line in head)), HEAD_CHARS)
     return head[:k + 1]
 
