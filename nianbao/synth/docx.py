@@ -60,10 +60,13 @@ def paragraph(text: str, bold: bool = False, center: bool = False, size: int | N
     return f'<w:p>{ppr}<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
 
 
-def table(ncols: int, cells: list[Placed], widths: list[int] | None = None) -> str:
-    """A w:tbl from placed cells (row, col, text, rowspan, colspan); uncovered grid positions get empty cells."""
+def table(ncols: int, cells: list[Placed], widths: list[int] | None = None, content=None, valign: str = "center") -> str:
+    """A w:tbl from placed cells (row, col, text, rowspan, colspan); uncovered grid positions get empty cells.
+
+    `content(text)` gives a cell's body XML (default: one paragraph); `valign` is every cell's w:vAlign."""
     nrows = max(r + rs for r, _, _, rs, _ in cells)
     widths = widths or [max(600, 9000 // ncols)] * ncols
+    content = content or paragraph
     slots: list[dict[int, str]] = [{} for _ in range(nrows)]
     covered = [[False] * ncols for _ in range(nrows)]
 
@@ -74,8 +77,8 @@ def table(ncols: int, cells: list[Placed], widths: list[int] | None = None) -> s
             pr += '<w:vMerge w:val="restart"/>'
         elif vmerge == "continue":
             pr += "<w:vMerge/>"
-        pr += '<w:vAlign w:val="center"/>'
-        return f"<w:tc><w:tcPr>{pr}</w:tcPr>{paragraph(text)}</w:tc>"
+        pr += f'<w:vAlign w:val="{valign}"/>'
+        return f"<w:tc><w:tcPr>{pr}</w:tcPr>{content(text)}</w:tc>"
 
     for r, c, text, rs, cs in cells:
         slots[r][c] = tc(c, text, cs, "restart" if rs > 1 else None)

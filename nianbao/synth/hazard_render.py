@@ -326,38 +326,18 @@ def _docx_runs(text: str) -> str:
 
 
 def _docx_table(doc: Doc, ncols: int, cells, valign: str, breaks: bool) -> str:
-    nrows = max(r + rs for r, _, _, rs, _ in cells)
+    from nianbao.synth.docx import table
+
     widths = [700 if ncols == 10 and j < 3 and "wrapped_labels" in doc.hazards else max(500, 8600 // ncols)
               for j in range(ncols)]
-    slots: list[dict[int, str]] = [{} for _ in range(nrows)]
-    covered = [[False] * ncols for _ in range(nrows)]
 
-    def tc(c, text, cs, vm):
-        pr = f'<w:tcW w:w="{sum(widths[c:c + cs])}" w:type="dxa"/>' + (f'<w:gridSpan w:val="{cs}"/>' if cs > 1 else "")
-        pr += {'restart': '<w:vMerge w:val="restart"/>', 'continue': "<w:vMerge/>"}.get(vm, "")
-        pr += f'<w:vAlign w:val="{valign}"/>'
+    def content(text: str) -> str:
         lines = text.split("\n") if text else [""]
         if breaks and len(lines) > 1:  # one paragraph, lines separated by <w:br/>
-            body = "<w:p>" + "<w:r><w:br/></w:r>".join(_docx_runs(t) for t in lines) + "</w:p>"
-        else:
-            body = "".join(f"<w:p>{_docx_runs(t)}</w:p>" for t in lines)
-        return f"<w:tc><w:tcPr>{pr}</w:tcPr>{body}</w:tc>"
+            return "<w:p>" + "<w:r><w:br/></w:r>".join(_docx_runs(t) for t in lines) + "</w:p>"
+        return "".join(f"<w:p>{_docx_runs(t)}</w:p>" for t in lines)
 
-    for r, c, text, rs, cs in cells:
-        slots[r][c] = tc(c, text, cs, "restart" if rs > 1 else None)
-        for i in range(r, r + rs):
-            for j in range(c, c + cs):
-                covered[i][j] = True
-            if i > r:
-                slots[i][c] = tc(c, "", cs, "continue")
-    for i in range(nrows):
-        for j in range(ncols):
-            if not covered[i][j]:
-                slots[i][j] = tc(j, "", 1, None)
-    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    rows = "".join("<w:tr>" + "".join(slots[i][j] for j in sorted(slots[i])) + "</w:tr>" for i in range(nrows))
-    return ('<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/>'
-            f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>')
+    return table(ncols, cells, widths, content, valign)
 
 
 def docx(doc: Doc) -> bytes:
