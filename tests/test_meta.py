@@ -15,7 +15,7 @@ from nianbao.meta import Meta, read_meta
 
 HERE = Path(__file__).parent
 SEEDS = HERE / "data" / "seeds"
-SEED_TRUTH = Path("/work/shared/seeds/truth")
+SEED_TRUTH = HERE / "data" / "seeds" / "truth"
 DEVSET = HERE / "data" / "devset"
 
 
