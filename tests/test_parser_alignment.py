@@ -17,6 +17,7 @@ from nianbao.cells import NOT_PRINTED
 from nianbao.parsers import align as A
 from nianbao.parsers import parse_bytes
 from nianbao.parsers.text import parse_text
+from nianbao.parsers.rows import Unit
 from nianbao.parsers.tokens import VALUE, Token
 from nianbao.render import render
 
@@ -133,8 +134,8 @@ def test_label_less_rows_that_do_not_fit_are_not_identified():
             assert c.value == APPS[c.row][T.APPLICANT_CODES.index(c.column)]
 
 
-def _unit(label: str, n: int = 7) -> A.Unit:
-    return A.Unit(label, 1, [Token(VALUE, "0", 1)] * n, n, own=label)
+def _unit(label: str, n: int = 7) -> Unit:
+    return Unit(label, 1, [Token(VALUE, "0", 1)] * n, n, own=label)
 
 
 def test_equal_alignments_are_decided_by_the_arithmetic_only():

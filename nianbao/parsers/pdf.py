@@ -112,7 +112,7 @@ def _rules(page, turn) -> G.Rules:
             if kind == c.FPDF_PAGEOBJ_FORM:
                 walk((c.FPDFFormObj_GetObject(obj, j) for j in range(c.FPDFFormObj_CountObjects(obj))), mm)
                 continue
-            points, closes = [], []
+            points = []
             for s in range(c.FPDFPath_CountSegments(obj)):
                 seg = c.FPDFPath_GetPathSegment(obj, s)
                 c.FPDFPathSegment_GetPoint(seg, px, py)

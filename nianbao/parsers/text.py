@@ -16,7 +16,7 @@ from nianbao import template as T
 from nianbao.narrative import stated_counts
 from nianbao.parsers import glued as G
 from nianbao.parsers import walk
-from nianbao.parsers.tokens import EMPTY, Token, tokenize
+from nianbao.parsers.tokens import EMPTY, tokenize
 from nianbao.report import ParsedCell, ParsedReport, ParseError
 
 _A2 = re.compile(r"第二十条第\(一\)项|^二[、.]?主动公开政府信息情况")

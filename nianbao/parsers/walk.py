@@ -16,6 +16,7 @@ from decimal import Decimal
 from nianbao import cells as C
 from nianbao import template as T
 from nianbao.parsers import align as A
+from nianbao.parsers.rows import units_of
 from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
 
 
@@ -264,7 +265,7 @@ def _read_exact(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table:
 
 def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, decide) -> None:
     """Rows by the global alignment (`align.solve`): typos, wrapped and vertical labels, collapsed groups."""
-    units = A.units_of(segs, rows)
+    units = units_of(segs, rows)
     widths = [len(columns_of(r)) for r in rows]
 
     def cells_of(assignment: dict[int, int]) -> dict[tuple[str, str], Token | None]:
