@@ -545,13 +545,16 @@ def _published(fields: dict[str, list[tuple[str, int]]], clean: _Clean, title_en
                 month = _month(m.group(2))
                 if month and _valid(_int(m.group(1))):
                     return _int(m.group(1)), month, "the date line under the title"
-    if tail:  # the end of the report: a 发布日期 line, or the date under the signature ("XX局 / 2024年1月15日")
+    if tail and any(":" in ln or "：" in ln for ln in tail):  # the end of the report: a 发布日期 line
         for value, _ in _fields("\n".join(tail)).get("published", ()):
             m = _PUB_VALUE.match(value)
             month = _month(m.group(2)) if m else None
             if month and _valid(_int(m.group(1))):
                 return _int(m.group(1)), month, "the publication date at the end of the text"
+    if tail:  # or the date under the signature ("XX局 / 2024年1月15日")
         for s in reversed(tail):
+            if "日" not in s[-3:] and "日" not in s.rstrip()[-3:]:
+                continue
             s = _clean(s)
             m = _DATE_LINE.match(s) if s.endswith(("日", "日)", "日）")) else None
             if m:
