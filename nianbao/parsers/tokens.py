@@ -108,7 +108,9 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None, grid: boo
     out: list[Token] = []
     append = out.append
     for n, line in enumerate(lines[start:end], start + 1):
-        if grid and "\t" in line:
+        # a grid row with an empty field (leading, trailing or between two TABs) keeps it as a blank cell;
+        # one without any reads the same either way, by the faster, cached path below
+        if grid and "\t" in line and (line[0] == "\t" or line[-1] == "\t" or "\t\t" in line):
             for kind, text in grid_cells(line):
                 append(_new_token((kind, text, n)))
             continue
