@@ -141,6 +141,7 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
     for table, cells in plan:
         read = reads[table]
         found, cell_notes, labels = read.cells, read.cell_notes, read.labels
+        last_row, label = None, None
         for row, col, key, kind in cells:
             tok = found.get(key, _ABSENT)
             if tok is _ABSENT:
@@ -154,11 +155,13 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
                     raw = ""
             v = read_value(raw, kind)
             note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
+            if row is not last_row:  # cells come row by row: one label lookup per row
+                last_row, label = row, labels.get(row)
             if places is None:
-                append(_new_cell((table, row, col, raw, line, v.status, v.value, note, labels.get(row), None, None)))
+                append(_new_cell((table, row, col, raw, line, v.status, v.value, note, label, None, None)))
                 continue
             place = places[line - 1] if line is not None and line <= len(places) else None
-            append(_new_cell((table, row, col, raw, line, v.status, v.value, note, labels.get(row),
+            append(_new_cell((table, row, col, raw, line, v.status, v.value, note, label,
                               *(place if place is not None else (None, None)))))
     return tuple(out)
 

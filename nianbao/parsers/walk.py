@@ -114,6 +114,10 @@ class _RowMatcher:
             (T.literals(r.pattern)[:1], T.compiled(r.pattern), r.pattern.endswith("$")) for r in rows
         )
         self.match = lru_cache(maxsize=16384)(self._match)
+        # items[i]: how many non-subtotal rows stand before row i (a row skipped between two read is a gap)
+        self.items = [0]
+        for r in rows:
+            self.items.append(self.items[-1] + (not r.subtotal))
 
     def _match(self, label: str, start: int) -> int | None:
         best, best_end = None, -1
@@ -228,8 +232,10 @@ def _read_exact(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table:
     """Rows by their label patterns in template order; True when that explains the whole table (every
     printed row placed, every template row found), which makes it the alignment's unique optimum."""
     pos = 0
-    match = _matcher(rows).match
+    matcher = _matcher(rows)
+    match, items = matcher.match, matcher.items
     clean = True
+    cells, ambiguous, labels = table.cells, table.ambiguous, table.labels
     for k, seg in enumerate(segs):
         if not seg.label:
             if seg.has_values:
@@ -249,18 +255,16 @@ def _read_exact(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table:
             continue  # a group heading or a header cell
         if row.subtotal and not seg.has_values:
             continue
-        if i > pos and any(not r.subtotal for r in rows[pos:i]):
+        if items[i] > items[pos]:
             clean = False  # a template row was skipped: let the alignment look at it
         table.found = True
         keys = _cell_keys(row.code, cols)
-        if not table.cells.keys().isdisjoint(keys) or not table.ambiguous.keys().isdisjoint(keys):
-            return False
+        if keys[0] in cells or keys[0] in ambiguous:
+            return False  # printed twice: the alignment decides
         table.put_keys(keys, aligned)
-        table.labels[row.code] = seg.label
+        labels[row.code] = seg.label
         pos = i + 1
-    if any(not r.subtotal for r in rows[pos:]):
-        clean = False
-    return clean and table.found
+    return clean and items[-1] == items[pos] and table.found
 
 
 def _read_aligned(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table: TableRead, decide) -> None:
