@@ -229,19 +229,39 @@ def _same_number(unit: Unit, row: T.Row) -> bool:
 def _by_loose_labels(units, run, rows, open_rows) -> dict[int, int] | None:
     """The run's loose label lines, each read as one open row (in order; lines that are no row's label,
     such as header cells, passed over): when they name exactly as many rows as the run has, row k of
-    the run is the k-th row named."""
+    the run is the k-th row named. A line between two named ones that names nothing (a typo in a short
+    label: "3.信他") takes the one row open between them when its list number agrees."""
     loose = units[run[0]].loose if run else ()
-    named, start = [], 0
+    named: list[int | None] = []
+    unnamed: list[str | None] = []  # the text of each unnamed line that carries a list number
+    start = 0
     for label in loose:
         scores = {i: s for i, s in label_scores(label, rows).items() if i in open_rows and open_rows.index(i) >= start}
         if not scores:
+            if _NUMBER.search(label):
+                named.append(None)
+                unnamed.append(label)
             continue
         top = max(scores.values())
         best = [i for i, s in scores.items() if s == top]
         if len(best) != 1:
             return None
         named.append(best[0])
+        unnamed.append(None)
         start = open_rows.index(best[0]) + 1
+    if None in named:  # fill a line that names nothing between two that do, where one row is open
+        for k, row in enumerate(named):
+            if row is not None:
+                continue
+            before = next((named[j] for j in range(k - 1, -1, -1) if named[j] is not None), -1)
+            after = next((named[j] for j in range(k + 1, len(named)) if named[j] is not None), len(rows))
+            between = [i for i in open_rows if before < i < after and not rows[i].subtotal]
+            lone = (k == 0 or named[k - 1] is not None) and (k + 1 == len(named) or named[k + 1] is not None)
+            got = _NUMBER.search(unnamed[k])
+            want = _NUMBER.search(T.normalise(rows[between[0]].label).split(")")[-1]) if len(between) == 1 else None
+            if lone and got and want and got.group(1) == want.group(1):
+                named[k] = between[0]
+        named = [i for i in named if i is not None]
     if len(named) != len(run):
         return None
     return dict(zip(run, named))
