@@ -1,0 +1,41 @@
+"""The parser's version hashes only the code that reads files: editing anything else re-parses nothing."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import nianbao
+from nianbao.version import PARSER_VERSION, parser_version
+
+PACKAGE = Path(nianbao.__file__).parent
+
+
+@pytest.fixture()
+def copy(tmp_path) -> Path:
+    root = tmp_path / "nianbao"
+    shutil.copytree(PACKAGE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def test_version_of_the_installed_package():
+    assert parser_version() == PARSER_VERSION
+
+
+@pytest.mark.parametrize("module", ["summary.py", "store.py", "incremental.py", "atomic.py", "synth/generate.py",
+                                    "render.py", "version.py"])
+def test_editing_code_that_reads_no_file_keeps_the_version(copy, module):
+    before = parser_version(copy)
+    with (copy / module).open("a", encoding="utf-8") as f:
+        f.write("\n# an edit\n")
+    assert parser_version(copy) == before
+
+
+@pytest.mark.parametrize("module", ["parsers/text.py", "parsers/align.py", "parsers/pdf.py", "template.py", "cells.py",
+                                    "meta.py", "regions.py", "data/retired_divisions.py"])
+def test_editing_the_parser_changes_the_version(copy, module):
+    before = parser_version(copy)
+    with (copy / module).open("a", encoding="utf-8") as f:
+        f.write("\n# an edit\n")
+    assert parser_version(copy) != before
