@@ -9,6 +9,7 @@ from assets.meta import frame_metadata
 from nianbao import manifest as M
 from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
 from nianbao.store import CellStore, StoredCells
+from nianbao.version import PARSER_VERSION
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS, keys_of
 from pipeline.resources import Progress, RawReports
@@ -19,12 +20,15 @@ from pipeline.resources import Progress, RawReports
     ins={"raw_inventory": AssetIn()},
     outs={
         "parsed_reports": AssetOut(description="One row per report that could be parsed: title, body, year, "
-                                   "template, region. Validated or not."),
+                                   "template, region. Validated or not.", code_version=PARSER_VERSION),
         "parsed_cells": AssetOut(description="Every cell of every parsed report: table, row, column, raw text, "
-                                 "line, status (value, blank, placeholder, invalid, ambiguous, missing), value, note. "
+                                 "line, PDF page and y, the printed label its row was read from, status (value, "
+                                 "blank, placeholder, invalid, ambiguous, missing, not_printed), value, note. "
                                  "Stored as segment files per year (parsed_reports.segment says which holds a "
-                                 "report's live cells); read it through nianbao.store.CellStore."),
-        "parse_failures": AssetOut(description="One row per file that could not be read as a report, with the reason."),
+                                 "report's live cells); read it through nianbao.store.CellStore.",
+                                 code_version=PARSER_VERSION),
+        "parse_failures": AssetOut(description="One row per file that could not be read as a report, with the reason.",
+                                   code_version=PARSER_VERSION),
     },
     compute_kind="python",
 )

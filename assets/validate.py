@@ -123,7 +123,7 @@ def per_year_table(rows: list[dict]) -> MetadataValue:
 
 
 @asset(group_name="validate", compute_kind="pandera", partitions_def=YEARS, backfill_policy=SINGLE_RUN,
-       deps=["parsed_reports", "parsed_cells"])
+       deps=["parsed_reports", "parsed_cells"], code_version=RULES_VERSION)
 def violations(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     """Every rule a report breaks (the quarantine list): report, rule, severity, table, row, column,
     expected, actual, message. A report with any error is quarantined; warnings keep it in.
@@ -222,7 +222,8 @@ DESCRIPTIONS = {
 
 @multi_asset(
     group_name="datasets", partitions_def=YEARS, backfill_policy=SINGLE_RUN, compute_kind="polars",
-    specs=[AssetSpec(name, description=DESCRIPTIONS[name], deps=["parsed_reports", "parsed_cells", "violations"])
+    specs=[AssetSpec(name, description=DESCRIPTIONS[name], deps=["parsed_reports", "parsed_cells", "violations"],
+                     code_version=RULES_VERSION)
            for name in DATASETS],
 )
 def validated_datasets(context: AssetExecutionContext, warehouse: Warehouse):
