@@ -22,8 +22,9 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from assets.meta import schema_metadata
 from assets.summary import page_path
-from assets.validate import SINGLE_RUN, per_year_table, quarantined
+from assets.validate import SINGLE_RUN, per_year_table
 from contracts.history import unused_duplicates
+from contracts.judge import quarantined
 from nianbao.frames import DECIMAL, template_cells
 from pipeline.io import Warehouse
 from pipeline.partitions import YEARS

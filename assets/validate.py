@@ -11,7 +11,6 @@ It is written after the data, so a crash in between only makes the next run redo
 Outputs are put in a canonical order, so an incremental run writes the same bytes as a full one.
 """
 
-import hashlib
 import warnings
 from pathlib import Path
 
@@ -21,9 +20,8 @@ from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, Materiali
 
 from assets.meta import markdown_table, schema_metadata
 from contracts import history as H
-from contracts import narrative as N
-from contracts import violations as V
-from contracts.validate import validate
+from contracts.judge import judge_reports, judge_year, quarantined
+from contracts.version import RULES_VERSION
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
 from nianbao.atomic import write_ipc_atomic
@@ -45,21 +43,9 @@ VALIDATE_CHUNK, PUBLISH_CHUNK = 20_000, 5_000
 def chunks(df: pl.DataFrame, size: int) -> list[pl.DataFrame]:
     """Consecutive slices of at most `size` rows (none for an empty frame)."""
     return [df.slice(i, size) for i in range(0, df.height, size)]
+
+
 BASIS_KEY = ["report_id", "sha256", "parser", "rules"]
-
-
-def _rules_version() -> str:
-    """A hash of the code that judges and publishes a report: contracts, template, frames."""
-    root = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for p in sorted([*root.glob("contracts/*.py"), root / "nianbao/template.py", root / "nianbao/frames.py",
-                     root / "nianbao/cells.py", Path(__file__)]):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:12]
-
-
-RULES_VERSION = _rules_version()
 
 
 def basis(reports: pl.DataFrame) -> pl.DataFrame:
@@ -105,11 +91,6 @@ def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
     return pl.read_ipc(path) if path.exists() else None
 
 
-def canonical_violations(v: pl.DataFrame) -> pl.DataFrame:
-    """Violations in a total order (every column), whatever order they were computed in."""
-    return v.sort(*v.columns, nulls_last=True, maintain_order=True)
-
-
 def in_report_order(df: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
     """Rows grouped by report in the order of `reports` (year, path), each report's rows in their own order."""
     pos = reports.select("report_id", _pos=pl.int_range(pl.len(), dtype=pl.UInt32))
@@ -135,23 +116,18 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         todo = reports.filter(~pl.col("report_id").is_in(same))
         previous = previous_figures(warehouse, key)
         parts, figs, resolved = [], [], []
-        for chunk in chunks(todo, VALIDATE_CHUNK):
-            cells = warehouse.cells(key, chunk)
-            decided = H.resolve_from_history(chunk, cells, previous)  # glued stock rows last year decides
-            cells = H.apply_resolved(cells, decided)
-            parts.append(validate(chunk, cells).violations)
-            parts.append(V.frame([N.warnings(chunk, cells)], chunk.select("report_id", "source")))
-            figs.append(H.figures(chunk, cells).with_columns(
-                stock_ambiguous=pl.col("stock_ambiguous") | pl.col("report_id").is_in(decided["report_id"].implode())))
-            resolved.append(decided)
+        for chunk in chunks(todo, VALIDATE_CHUNK):  # the one judge (contracts.judge), a chunk at a time
+            j = judge_reports(chunk, warehouse.cells(key, chunk), previous)
+            parts.append(j.violations)
+            figs.append(j.figures)
+            resolved.append(j.resolved)
         if todo.height < reports.height:  # reused: the per-report rules' rows and figures of unchanged reports
             kept = warehouse.read_year("violations", key).filter(pl.col("report_id").is_in(same))
             parts.insert(0, kept.filter(~pl.col("rule").is_in(list(H.CROSS_REPORT))))
             figs.insert(0, pl.read_ipc(figures_path(warehouse, key)).filter(pl.col("report_id").is_in(same)))
         per_report = pl.concat(parts) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
         figs = pl.concat(figs) if figs else pl.DataFrame(schema=H.FIGURE_SCHEMA)
-        cross = H.warnings(reports, figs, previous, quarantined(per_report))
-        v = canonical_violations(pl.concat([per_report, V.frame(cross, reports.select("report_id", "source"))]))
+        v = judge_year(reports, per_report, figs, previous)
         warehouse.write_year("violations", key, v)
         write_ipc_atomic(figs, figures_path(warehouse, key))
         write_ipc_atomic(pl.concat(resolved) if resolved else pl.DataFrame(schema=H.RESOLVED_SCHEMA),
@@ -170,11 +146,6 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         "reports_quarantined": sum(r["reports_quarantined"] for r in rows),
         "by_rule": MetadataValue.md(markdown_table(rules, 50)), "by_year": per_year_table(rows),
     })
-
-
-def quarantined(violations: pl.DataFrame) -> pl.Series:
-    """Ids of the reports with at least one error."""
-    return violations.filter(pl.col("severity") == "error")["report_id"].unique()
 
 
 def _keep(df: pl.DataFrame, ids: pl.Series, reports: pl.DataFrame) -> pl.DataFrame:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 
 def _parse_with_violations(files: list[str], workers: int):
-    """Parse files (in the order given) and run the contracts over all of them at once."""
-    from contracts.validate import validate
+    """Parse files (in the order given) and judge them together as the pipeline judges a folder
+    (`contracts.judge.judge_years`: every rule, narrative and history included, year by year)."""
+    from contracts.judge import judge_years
     from nianbao.batch import parse_many, report_id
 
     parsed = parse_many([(f, f) for f in files], workers=workers, keep=True)
-    v = validate(parsed.reports, parsed.cells).violations
+    v = judge_years(parsed.reports, parsed.cells)
     by_id: dict[str, list[dict]] = {}
     for row in v.drop("source").iter_rows(named=True):
         rid = row.pop("report_id")

@@ -1,0 +1,81 @@
+"""The one judge: a year's parsed reports → their violations (errors and warnings), whoever asks.
+
+`judge_reports` is the per-report part, run on any slice of a year (the pipeline runs a year in chunks
+and keeps the rows of unchanged reports): glued stock rows that last year's report decides are decided,
+then the contracts (`validate.validate`) and the narrative warnings run, and each report's history
+figures are taken. `judge_year` adds what needs the whole year at once: the history warnings against
+last year's figures and the duplicate inputs, and puts the rows in canonical order. `judge` is both,
+for a whole year in one call; `judge_years` judges several years in year order, each against the one
+before when it is among them: what `nianbao check DIR` and `nianbao parse --json FILES…` call, so the
+CLI and the pipeline give the same findings for the same files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from contracts import history as H
+from contracts import narrative as N
+from contracts import violations as V
+from contracts.validate import validate
+from contracts.violations import SCHEMA as VIOLATION_SCHEMA
+
+
+@dataclass
+class Judged:
+    """What judging reports gives: violations (all rules), history figures, cells decided by last year."""
+
+    violations: pl.DataFrame
+    figures: pl.DataFrame
+    resolved: pl.DataFrame
+
+
+def judge_reports(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataFrame | None) -> Judged:
+    """The per-report rules over some reports of one year (`previous`: last year's figures, or None)."""
+    decided = H.resolve_from_history(reports, cells, previous)  # glued stock rows last year decides
+    cells = H.apply_resolved(cells, decided)
+    v = pl.concat([validate(reports, cells).violations,
+                   V.frame([N.warnings(reports, cells)], reports.select("report_id", "source"))])
+    figs = H.figures(reports, cells).with_columns(
+        stock_ambiguous=pl.col("stock_ambiguous") | pl.col("report_id").is_in(decided["report_id"].implode()))
+    return Judged(v, figs, decided)
+
+
+def quarantined(violations: pl.DataFrame) -> pl.Series:
+    """Ids of the reports with at least one error."""
+    return violations.filter(pl.col("severity") == "error")["report_id"].unique()
+
+
+def judge_year(reports: pl.DataFrame, per_report: pl.DataFrame, figures: pl.DataFrame,
+               previous: pl.DataFrame | None) -> pl.DataFrame:
+    """A whole year's violations: the per-report rows plus the warnings that need other reports, in a
+    total order (so a year judged in chunks, or partly reused, gives the bytes of one judged at once)."""
+    cross = H.warnings(reports, figures, previous, quarantined(per_report))
+    v = pl.concat([per_report, V.frame(cross, reports.select("report_id", "source"))])
+    return v.sort(*v.columns, nulls_last=True, maintain_order=True)
+
+
+def judge(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataFrame | None = None) -> Judged:
+    """One year's reports judged at once (`previous`: last year's figures, or None)."""
+    if not reports.height:
+        return Judged(pl.DataFrame(schema=VIOLATION_SCHEMA), pl.DataFrame(schema=H.FIGURE_SCHEMA),
+                      pl.DataFrame(schema=H.RESOLVED_SCHEMA))
+    j = judge_reports(reports, cells, previous)
+    return Judged(judge_year(reports, j.violations, j.figures, previous), j.figures, j.resolved)
+
+
+def judge_years(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+    """Reports of any years judged as the pipeline judges them: year by year in order, each year against
+    the figures of the year before when that year is among them. Reports without a year are one group,
+    judged without history. Returns all violations."""
+    out, previous, last = [], None, None
+    years = sorted(reports["year"].unique().to_list(), key=lambda y: (y is None, y))
+    for year in years:
+        these = reports.filter(pl.col("year").is_null() if year is None else pl.col("year") == year)
+        prev = previous if year is not None and last is not None and last == year - 1 else None
+        j = judge(these, cells.filter(pl.col("report_id").is_in(these["report_id"].implode())), prev)
+        out.append(j.violations)
+        if year is not None:
+            previous, last = j.figures, year
+    return pl.concat(out) if out else pl.DataFrame(schema=VIOLATION_SCHEMA)
