@@ -11,7 +11,8 @@ CLI and the pipeline give the same findings for the same files.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import polars as pl
 
@@ -20,6 +21,8 @@ from contracts import narrative as N
 from contracts import violations as V
 from contracts.validate import validate
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
+from nianbao.cells import VALUE
+from nianbao.report import ParsedReport
 
 
 @dataclass
@@ -65,17 +68,34 @@ def judge(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataFrame | N
     return Judged(judge_year(reports, j.violations, j.figures, previous), j.figures, j.resolved)
 
 
-def judge_years(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
+def judge_years(reports: pl.DataFrame, cells: pl.DataFrame) -> Judged:
     """Reports of any years judged as the pipeline judges them: year by year in order, each year against
     the figures of the year before when that year is among them. Reports without a year are one group,
-    judged without history. Returns all violations."""
-    out, previous, last = [], None, None
+    judged without history. Returns every year's violations, figures and history-decided cells."""
+    out: list[Judged] = []
+    previous, last = None, None
     years = sorted(reports["year"].unique().to_list(), key=lambda y: (y is None, y))
     for year in years:
         these = reports.filter(pl.col("year").is_null() if year is None else pl.col("year") == year)
         prev = previous if year is not None and last is not None and last == year - 1 else None
         j = judge(these, cells.filter(pl.col("report_id").is_in(these["report_id"].implode())), prev)
-        out.append(j.violations)
+        out.append(j)
         if year is not None:
             previous, last = j.figures, year
-    return pl.concat(out) if out else pl.DataFrame(schema=VIOLATION_SCHEMA)
+    if not out:
+        return judge(reports, cells)
+    return Judged(pl.concat([j.violations for j in out]), pl.concat([j.figures for j in out]),
+                  pl.concat([j.resolved for j in out]))
+
+
+def with_resolved(rep: ParsedReport, resolved: pl.DataFrame) -> ParsedReport:
+    """The parsed report with the cells last year's report decided (`resolved`: its rows of RESOLVED_SCHEMA)
+    set to their value, as the published datasets have them, and a note saying so."""
+    if not resolved.height:
+        return rep
+    got = {(t, r, c): (v, why) for t, r, c, v, why in
+           resolved.select("table", "row", "column", "resolved", "resolution").iter_rows()}
+    cells = tuple(c._replace(status=VALUE, value=Decimal(got[k][0]), note=got[k][1])
+                  if (k := (c.table, c.row, c.column)) in got else c for c in rep.cells)
+    said = sorted({f"{r}: {why}" for (_, r, _), (_, why) in got.items()})
+    return replace(rep, cells=cells, notes=(*rep.notes, *said))

@@ -12,16 +12,22 @@ from pathlib import Path
 def _parse_with_violations(files: list[str], workers: int):
     """Parse files (in the order given) and judge them together as the pipeline judges a folder
     (`contracts.judge.judge_years`: every rule, narrative and history included, year by year)."""
-    from contracts.judge import judge_years
+    import polars as pl
+
+    from contracts.judge import judge_years, with_resolved
     from nianbao.batch import parse_many, report_id
 
     parsed = parse_many([(f, f) for f in files], workers=workers, keep=True)
-    v = judge_years(parsed.reports, parsed.cells)
+    judged = judge_years(parsed.reports, parsed.cells)
+    v = judged.violations
     by_id: dict[str, list[dict]] = {}
     for row in v.drop("source").iter_rows(named=True):
         rid = row.pop("report_id")
         by_id.setdefault(rid, []).append(row)
-    objects = {report_id(r): o for r, o in zip(parsed.reports["path"].to_list(), parsed.objects or [])}
+    # the cells last year's report decided (glued stock rows), as the published datasets have them
+    ids = [report_id(r) for r in parsed.reports["path"].to_list()]
+    objects = {rid: with_resolved(o, judged.resolved.filter(pl.col("report_id") == rid))
+               for rid, o in zip(ids, parsed.objects or [])}
     failures = {r["path"]: r["error"] for r in parsed.failures.iter_rows(named=True)}
     for f in files:
         if f in failures:

@@ -74,3 +74,55 @@ def test_check_prints_the_narrative_warning(folder):
     out = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", str(folder / "narrative.txt")], cwd=REPO,
                          capture_output=True, text=True).stdout
     assert "narrative.applications_count" in out
+
+
+# ---------------------------------------------------------------------------------------------
+# cross-year: glued 表二 triples decided by the year before, in the CLI as in the pipeline
+# ---------------------------------------------------------------------------------------------
+GLUED = DATA / "devset" / "raw" / "006.txt"  # 平潭 2021: 行政规范性文件 printed as the digit run "693665"
+
+
+def _series(folder: Path, years: tuple[int, ...]) -> list[Path]:
+    """One body's glued reports: 2021 with its triple printed apart (69/3/599), 2022 glued "693665" (10
+    readings; only 69/3/665 continues 599), 2023 glued "122675" (only 12/2/675 continues 665)."""
+    src = GLUED.read_text(encoding="utf-8")
+    assert "行政规范性文件693665" in src
+    texts = {
+        2021: src.replace("行政规范性文件693665", "行政规范性文件69 3 599"),
+        2022: src.replace("2022", "2023").replace("2021", "2022"),
+        2023: src.replace("2022", "2024").replace("2021", "2023").replace("行政规范性文件693665", "行政规范性文件122675"),
+    }
+    out = []
+    for y in years:
+        p = folder / f"{y}.txt"
+        p.write_text(texts[y], encoding="utf-8")
+        out.append(p)
+    return out
+
+
+def _parse(files: list[Path]) -> dict[int, dict]:
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", "--json", *map(str, files)], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    return {json.loads(line)["year"]: json.loads(line) for line in out.splitlines()}
+
+
+def test_glued_triples_of_three_years_are_decided_as_the_pipeline_decides_them(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    got = _parse(_series(raw, (2021, 2022, 2023)))
+    assert got[2022]["active_disclosure"]["normative_documents"] == {"issued": 69, "repealed": 3, "in_force": 665}
+    assert got[2023]["active_disclosure"]["normative_documents"] == {"issued": 12, "repealed": 2, "in_force": 675}
+    assert not [v for y in (2022, 2023) for v in got[y]["violations"] if v["rule"] == "structure.tables_present"
+                and v["row"] == "normative_documents"]
+    assert materialize_all(resources(str(raw), str(tmp_path / "wh"), workers=1)).success
+    items = pl.scan_parquet(f"{tmp_path}/wh/active_disclosure/**/*.parquet").collect().filter(
+        pl.col("item") == "normative_documents").sort("year")
+    assert items.select("year", "issued", "repealed", "in_force").rows() == [
+        (2021, 69, 3, 599), (2022, 69, 3, 665), (2023, 12, 2, 675)]
+
+
+def test_a_missing_year_leaves_the_next_triple_undecided(tmp_path):
+    got = _parse(_series(tmp_path, (2021, 2023)))  # 2022 missing: nothing decides 2023's run, nothing is guessed
+    assert got[2023]["active_disclosure"]["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
+    assert [v for v in got[2023]["violations"] if v["rule"] == "structure.tables_present"
+            and v["row"] == "normative_documents"]
