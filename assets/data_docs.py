@@ -10,8 +10,8 @@ from dagster import (AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Ma
 from assets.validate import SINGLE_RUN, per_year_table
 from contracts import gx
 from contracts.catalogue import ERROR_RULES
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS
 
 AGREES = "agrees_with_pandera"
 

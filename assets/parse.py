@@ -10,9 +10,9 @@ from nianbao import manifest as M
 from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
 from nianbao.store import CellStore, StoredCells
 from nianbao.version import PARSER_VERSION
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS, keys_of
-from pipeline.resources import Progress, RawReports
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS, keys_of
+from assets.resources import Progress, RawReports
 
 
 @multi_asset(

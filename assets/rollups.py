@@ -26,8 +26,8 @@ from assets.validate import SINGLE_RUN, per_year_table
 from contracts.history import unused_duplicates
 from contracts.judge import quarantined
 from nianbao.frames import DECIMAL, template_cells
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS
 
 PROVINCE_KEY = ["year", "province", "region_level", "body_type", "template"]
 NATIONAL_KEY = ["year", "region_level", "body_type", "template"]

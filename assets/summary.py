@@ -12,8 +12,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from assets.validate import SINGLE_RUN
 from nianbao.atomic import write_text_atomic
 from nianbao.summary import YearSummary, render_html, render_markdown, summarise
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS
 
 PAGE = "index.html"
 PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is still linked)

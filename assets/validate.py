@@ -25,8 +25,8 @@ from contracts.version import RULES_VERSION
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
 from nianbao.atomic import write_ipc_atomic
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS
 
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta in dagster 1.13; we rely on it
 SINGLE_RUN = BackfillPolicy.single_run()

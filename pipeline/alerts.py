@@ -35,7 +35,7 @@ from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, Dag
 
 from assets.checks import FAMILIES
 from nianbao.atomic import write_text_atomic
-from pipeline.io import Warehouse
+from assets.warehouse import Warehouse
 
 LOGGER = logging.getLogger("nianbao.alerts")
 # The per-family contract checks summarise the contract errors, which the alert lists report by report.

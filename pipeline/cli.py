@@ -76,7 +76,7 @@ def cmd_check(a) -> int:
 
 def dagster_home() -> Path:
     """The Dagster instance folder (SQLite storage): $DAGSTER_HOME, else data/dagster_home in the repo."""
-    from pipeline.resources import DEFAULT_HOME
+    from assets.resources import DEFAULT_HOME
 
     home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def cmd_run(a) -> int:
     from rich.console import Console
 
     from pipeline.definitions import resources
-    from pipeline.resources import raw_default, warehouse_default
+    from assets.resources import raw_default, warehouse_default
     from pipeline.runner import materialize_all
 
     raw = str(Path(a.raw or raw_default()).resolve())

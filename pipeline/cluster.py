@@ -109,8 +109,8 @@ def _execute(name: str, raw: str, out: str, partition: str | None, steps: dict, 
 def run(raw: str, out: str) -> int:
     """Ingest, then every year partition, through the workers; print a summary; 0 when every check passed
     (or only warned)."""
-    from pipeline.io import Warehouse
-    from pipeline.partitions import keys_of
+    from assets.warehouse import Warehouse
+    from assets.partitions import keys_of
 
     t0, steps, checks = time.perf_counter(), {}, []
     print(f"Celery broker {broker_url()}, warehouse {out}")

@@ -5,8 +5,8 @@ from dagster import Definitions
 
 from assets import checks, data_docs, inventory, parse, rollups, summary, validate
 from pipeline.alerts import Alerts
-from pipeline.io import ParquetIOManager, Warehouse
-from pipeline.resources import Progress, RawReports, raw_default, warehouse_default
+from assets.warehouse import ParquetIOManager, Warehouse
+from assets.resources import Progress, RawReports, raw_default, warehouse_default
 from pipeline.sensors import PARSE_JOB, SENSORS, YEAR_JOB
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,

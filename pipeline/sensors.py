@@ -9,9 +9,9 @@ from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunRequest, 
                      SkipReason, asset_sensor, define_asset_job, sensor)
 
 from pipeline.alerts import Alerts, finished_runs
-from pipeline.io import Warehouse
-from pipeline.partitions import YEARS
-from pipeline.resources import RawReports
+from assets.warehouse import Warehouse
+from assets.partitions import YEARS
+from assets.resources import RawReports
 
 PARSE_JOB = define_asset_job("parse_job", selection=AssetSelection.groups("ingest", "parse"),
                              description="Inventory the raw folder and parse what is new or changed.")

@@ -13,7 +13,7 @@ from conftest import SEEDS
 from nianbao import manifest as M
 from nianbao.batch import parse_many
 from pipeline.definitions import resources
-from pipeline.resources import RawReports
+from assets.resources import RawReports
 from pipeline.runner import materialize_all, read
 
 HEADER = "file,body,region_code,url\n"

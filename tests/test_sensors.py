@@ -7,7 +7,7 @@ from dagster import DagsterInstance, build_sensor_context
 
 from conftest import SEEDS, DATA
 from pipeline.definitions import defs, resources
-from pipeline.resources import RawReports
+from assets.resources import RawReports
 from pipeline.runner import materialize_all
 from pipeline.sensors import changed_years_sensor, raw_files_sensor
 

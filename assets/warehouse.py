@@ -33,14 +33,14 @@ class Warehouse(ConfigurableResource):
 
     def year_path(self, name: str, key: str) -> Path:
         """Where one year partition of a partitioned dataset lives: <root>/<name>/year=<Y>/part-0.parquet."""
-        from pipeline.partitions import folder
+        from assets.partitions import folder
 
         return Path(self.root) / name / folder(key) / PART
 
     def read_year(self, name: str, key: str) -> pl.DataFrame:
         """One year of a dataset: its year partition, or an unpartitioned dataset's rows of that year (the
         parse outputs are sorted by year, so only that year's row groups are read)."""
-        from pipeline.partitions import year_filter
+        from assets.partitions import year_filter
 
         p = self.year_path(name, key)
         if p.exists():
