@@ -1,7 +1,7 @@
 """Accuracy on the hazard corpus: figures, never assertions.
 
 Generates `--count` documents (default 500, every format, every hazard of REPORT_TEMPLATE.md's two hazard
-sections; `nianbao.synth.hazards`, deterministic for `--seed`), parses each one with the project's parser
+sections; `synth.hazards`, deterministic for `--seed`), parses each one with the project's parser
 and prints, per format and overall: truth cells read exactly (strict), wrong numbers (a number that is not
 the printed one: the figure that must stay 0), and how many documents got the right year, title and body
 where the document prints them.
@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from nianbao.formats import detect  # noqa: E402
 from nianbao.parsers import extract, parse_bytes  # noqa: E402
-from nianbao.synth import hazards as H  # noqa: E402
+from synth import hazards as H  # noqa: E402
 
 
 def _num(v):

@@ -147,8 +147,8 @@ def cmd_template(a) -> int:
 
 def cmd_synth(a) -> int:
     """Generate a synthetic corpus (reports, truth JSON, manifest) and print a summary."""
-    from nianbao.synth import Options, generate, parse_formats, parse_years
-    from nianbao.synth.pdf import MissingDependency
+    from synth import Options, generate, parse_formats, parse_years
+    from synth.pdf import MissingDependency
 
     try:
         opts = Options(count=a.count, out=a.out, seed=a.seed, error_rate=a.error_rate,
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     "(default 2019-2025)")
     sy.add_argument("--workers", type=int, default=0, help="generator processes (default: one per core)")
     sy.add_argument("--parser-gaps", action="store_true", help="also generate layouts the current parser is "
-                    "known to read wrongly (nianbao/synth/faults.py GAPS); their expect stays what the spec requires")
+                    "known to read wrongly (synth/faults.py GAPS); their expect stays what the spec requires")
     sy.set_defaults(fn=cmd_synth)
     st = sub.add_parser("template", help="print the template and rule catalogue as Markdown",
                         description="Print both templates' tables, rows, columns and codes, and the rule catalogue.")

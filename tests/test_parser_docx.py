@@ -14,7 +14,7 @@ from nianbao import template as T
 from nianbao.parsers.docx import docx_text
 from nianbao.parsers.text import parse_text
 from nianbao.report import ParseError
-from nianbao.render import report_blocks, report_grids
+from synth.render import report_blocks, report_grids
 
 HEADINGS = {"active_disclosure": "二、主动公开政府信息情况", "applications": "三、收到和处理政府信息公开申请情况",
             "review_litigation": "四、政府信息公开行政复议、行政诉讼情况"}

@@ -8,7 +8,7 @@ import pytest
 
 from nianbao.parsers.pdf import pdf_text
 from nianbao.report import ParseError
-from nianbao.synth.pdf import FONT, _styles, build_pdf  # noqa: F401  (build_pdf: other tests import it from here)
+from synth.pdf import FONT, _styles, build_pdf  # noqa: F401  (build_pdf: other tests import it from here)
 from test_parser_docx import CASES, _truth, assert_report_matches
 
 
@@ -158,7 +158,7 @@ def test_encrypted_pdf_fails_with_pdfiums_reason():
 # Tables drawn at known positions (reportlab canvas, an embedded TrueType CJK font), for the geometry:
 # blank cells, wrapped labels, merged group labels, page splits, letter spacing, provenance.
 
-_CJK_FONTS = (Path(__file__).resolve().parents[1] / "nianbao/synth/fonts/NianbaoCJK.ttf",
+_CJK_FONTS = (Path(__file__).resolve().parents[1] / "synth/fonts/NianbaoCJK.ttf",
               Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"))
 _REAL = Path(__file__).resolve().parent / "data" / "devset" / "raw" / "021.pdf"
 APPLICANTS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
@@ -177,7 +177,7 @@ def _test_font() -> str:
             if all(ord(ch) in font.face.charToGlyph for ch in "0123456789自"):
                 pdfmetrics.registerFont(font)
                 return "NBTest"
-    pytest.skip("no embeddable CJK TrueType font with digits (nianbao/synth/fonts/NianbaoCJK.ttf or DroidSansFallbackFull)")
+    pytest.skip("no embeddable CJK TrueType font with digits (synth/fonts/NianbaoCJK.ttf or DroidSansFallbackFull)")
 
 
 class _Sheet:

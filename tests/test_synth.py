@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from nianbao import template as T
-from nianbao.synth import Options, generate
-from nianbao.synth import faults as F
+from synth import Options, generate
+from synth import faults as F
 
 HAS_REPORTLAB = importlib.util.find_spec("reportlab") is not None
 ALL_FORMATS = ("txt", "md", "html", "docx") + (("pdf",) if HAS_REPORTLAB else ())
@@ -250,7 +250,7 @@ def _zero_tables(template: str) -> dict:
 def test_html_row_ending_in_empty_cells_keeps_them():
     """HTML keeps the grid: empty cells at the end of a row are blank cells of their columns (once a gap)."""
     from nianbao.parsers import parse_bytes
-    from nianbao.render import render_html
+    from synth.render import render_html
 
     t = _zero_tables("2021")
     t["review_litigation"]["litigation_after_review"] = [""] * 5  # <td>&nbsp;</td> × 5 at the end of the row
@@ -261,7 +261,7 @@ def test_html_row_ending_in_empty_cells_keeps_them():
 @pytest.mark.xfail(strict=True, reason=F.GAPS["review_all_blank"])
 def test_gap_review_table_all_blank():
     from nianbao.parsers.text import parse_text
-    from nianbao.render import render
+    from synth.render import render
 
     t = _zero_tables("2021")
     t["review_litigation"] = {g.code: [""] * 5 for g in T.REVIEW_GROUPS}

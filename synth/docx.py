@@ -11,7 +11,7 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
-from nianbao.render import Placed
+from synth.render import Placed
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

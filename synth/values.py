@@ -8,7 +8,7 @@ body (a county government gets tens of applications a year, a city department a 
 thousands; licensing decisions up to millions). Fees are decimals in 万元 with 0–6 decimals.
 
 Values here are the *true* figures, in the truth files' types: ints for counts and signed changes,
-decimal strings for amounts. `nianbao.synth.faults` decides what is printed.
+decimal strings for amounts. `synth.faults` decides what is printed.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from nianbao import template as T
-from nianbao.synth.bodies import Body
+from synth.bodies import Body
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Render report tables as printed: the five text layouts of the spec, an HTML CMS page, and merged-cell grids.
 
 Used by the round-trip tests (render → parse → same cells) and by the synthetic corpus
-(`nianbao.synth`). A table's values are what the report prints: ints, Decimals or decimal strings,
+(`synth`). A table's values are what the report prints: ints, Decimals or decimal strings,
 None (printed as the placeholder "—"), or a string printed as is ("" for an empty cell, "/" or "无" for
 a placeholder, "+12" for a signed change). In sums (the optional 小计 column and group total rows)
 anything that is not an int counts as 0, as the blank-as-zero policy says.

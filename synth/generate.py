@@ -22,11 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from nianbao.render import LAYOUTS, grids_from_rows
-from nianbao.synth import documents as D
-from nianbao.synth import faults as F
-from nianbao.synth.bodies import Body, plan
-from nianbao.synth.values import BodyFigures, template_for
+from synth.render import LAYOUTS, grids_from_rows
+from synth import documents as D
+from synth import faults as F
+from synth.bodies import Body, plan
+from synth.values import BodyFigures, template_for
 
 FORMATS = ("txt", "md", "html", "docx", "pdf")
 DEFAULT_FORMATS = ("txt", "html", "md")
@@ -127,12 +127,12 @@ def _render(fmt: str, rng: random.Random, page: D.Page, printed: dict, template:
         return _encode(D.html(page, rows, style, fault, rng), fault), extra
     blocks, grids = D.blocks(page, fault), grids_from_rows(rows)
     if fmt == "docx":
-        from nianbao.synth.docx import build_docx
+        from synth.docx import build_docx
 
         return build_docx(blocks, grids), extra
     from reportlab.platypus.doctemplate import LayoutError
 
-    from nianbao.synth.pdf import build_pdf
+    from synth.pdf import build_pdf
 
     tight = rng.random() < 0.5
     rules = rng.choices(("GRID", "BOX", ""), (7, 2, 1))[0]
@@ -210,7 +210,7 @@ def generate(opts: Options) -> Summary:
     if not 0 <= opts.error_rate <= 1:
         raise ValueError("--error-rate must be between 0 and 1")
     if "pdf" in opts.formats:
-        from nianbao.synth.pdf import require_reportlab
+        from synth.pdf import require_reportlab
 
         require_reportlab()
     out = Path(opts.out)

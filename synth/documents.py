@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from html import escape
 
 from nianbao import template as T
-from nianbao.render import coded_rows, html_rows, render_rows
-from nianbao.synth.bodies import Body
-from nianbao.synth.faults import Fault, Style
+from synth.render import coded_rows, html_rows, render_rows
+from synth.bodies import Body
+from synth.faults import Fault, Style
 
 SECTION_4 = ("四、政府信息公开行政复议、行政诉讼情况", "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")
 SECTION_5 = ("五、存在的主要问题及改进情况", "五、存在问题及改进情况", "五、政府信息公开工作存在的主要问题及改进情况")

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nianbao.cells import PLACEHOLDERS
-from nianbao.render import report_blocks, report_grids
+from synth.render import report_blocks, report_grids
 
 FONT = "NianbaoCJK"
 FONT_FILE = Path(__file__).with_name("fonts") / "NianbaoCJK.ttf"
@@ -123,7 +123,7 @@ def build_pdf(truth: dict, tight: bool = False, rules: str = "GRID", blocks=None
     `rules`: "GRID" (every cell ruled), "BOX" (outer frame only) or "" (no lines). `pad`: cell padding (pt)
     left and right; in tight tables two of them are all that separates two numbers.
     `blocks` (('p', text) / ('table', name) in reading order) and `grids` (name → (ncols, placed cells))
-    default to `nianbao.render.report_blocks(truth)` and `report_grids(truth)`.
+    default to `synth.render.report_blocks(truth)` and `report_grids(truth)`.
     The bytes are deterministic: same input, same file (reportlab's invariant mode).
     """
     body = _styles()

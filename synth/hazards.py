@@ -1,6 +1,6 @@
 """A hazard corpus: reports with the hazards of real files (wrapped labels, typos, collapsed groups …) and exact truth.
 
-usage: python -m nianbao.synth.hazards OUT --count N --seed S [--formats txt,md,html,docx,pdf] [--workers W]
+usage: python -m synth.hazards OUT --count N --seed S [--formats txt,md,html,docx,pdf] [--workers W]
 
 Writes OUT/raw/<id>.<ext> and OUT/truth/<id>.json (same stem; the id carries "_2023年度报告" when the file
 name is the year's only cue). Byte-identical for the same arguments. Figures and bodies come from the
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao import template as T
-from nianbao.synth.bodies import Body, draw_bodies
-from nianbao.synth.values import BodyFigures
+from synth.bodies import Body, draw_bodies
+from synth.values import BodyFigures
 
 FORMATS = ("txt", "md", "html", "docx", "pdf")
 # hazard → formats where it is physically possible
@@ -440,7 +440,7 @@ def checks_violated(apps: dict, review: dict, tpl: T.Template) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 def _one(args) -> str:
     i, body, fmt, seed, k, out = args
-    from nianbao.synth.hazard_render import render
+    from synth.hazard_render import render
 
     for attempt in range(5):
         # a PDF whose merged cells reportlab cannot lay out on a page (a group label spanning rows taller
@@ -482,7 +482,7 @@ def generate(out: str, count: int, seed: int = 0, formats=FORMATS, workers: int 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m nianbao.synth.hazards", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m synth.hazards", description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--count", type=int, required=True)
     ap.add_argument("--seed", type=int, default=0)

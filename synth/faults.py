@@ -76,7 +76,7 @@ class Fault:
 class Style:
     """How the tables are printed: layout, optional columns/rows, number format, blank cells."""
 
-    layout: str  # a text layout of nianbao.render, or html / docx / pdf
+    layout: str  # a text layout of synth.render, or html / docx / pdf
     org_subtotal: bool = False
     subtotals: bool = False
     thousands: bool = False
