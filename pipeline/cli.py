@@ -9,10 +9,23 @@ import time
 from pathlib import Path
 
 
+def _expand(paths: list[str]) -> list[str]:
+    """The files named, a folder standing for every input file in it as the pipeline lists a raw folder
+    (`assets.resources.RawReports.files`: hidden files and the manifest left out, sorted by path)."""
+    from assets.resources import RawReports
+
+    out: list[str] = []
+    for p in paths:
+        out += [full for full, _ in RawReports(root=p).files()] if Path(p).is_dir() else [p]
+    return out
+
+
 def _parse_with_violations(files: list[str], workers: int):
-    """Parse files (in the order given) and judge them together as the pipeline judges a folder
-    (`contracts.judge.judge_years`: every rule, narrative and history included, year by year)."""
+    """Parse files (in the order given; a folder: its input files) and judge them together as the pipeline
+    judges a folder (`contracts.judge.judge_years`: every rule, narrative and history included, year by year)."""
     import polars as pl
+
+    files = _expand(files)
 
     from contracts.judge import judge_years, with_resolved
     from nianbao.batch import parse_many, report_id
@@ -178,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                         description="Parse report files and print one JSON object per file (JSON Lines): source, "
                         "title, body, year, template, region, the three tables, and violations. A file that cannot "
                         "be parsed gives {\"source\", \"error\"}.")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders of them (judged together)")
     sp.add_argument("--json", action="store_true", help="JSON Lines output (the only format; accepted for clarity)")
     sp.add_argument("--cells", action="store_true", help="also print every cell's raw text, line and status")
     sp.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
@@ -186,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     sc = sub.add_parser("check", help="print contract findings for people; exit 1 on any error",
                         description="Parse and validate report files; print each rule broken with its cell, the "
                         "expected and the printed value. Exit status 1 when any report has an error.")
-    sc.add_argument("files", nargs="+", metavar="FILE")
+    sc.add_argument("files", nargs="+", metavar="FILE", help="report files, or folders of them (judged together)")
     sc.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
     sc.set_defaults(fn=cmd_check)
     sr = sub.add_parser("run", help="materialise every asset on a folder of reports",

@@ -126,3 +126,16 @@ def test_a_missing_year_leaves_the_next_triple_undecided(tmp_path):
     assert got[2023]["active_disclosure"]["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
     assert [v for v in got[2023]["violations"] if v["rule"] == "structure.tables_present"
             and v["row"] == "normative_documents"]
+
+
+def test_check_on_a_folder_judges_its_files_as_the_pipeline_does(folder, pipeline_rows):
+    """`nianbao check DIR` / `parse --json DIR`: the folder's input files, judged together."""
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse", "--json", str(folder)], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    rows = [{"source": json.loads(line)["source"], **v} for line in out.splitlines()
+            for v in json.loads(line).get("violations", [])]
+    assert len(out.splitlines()) == len(list(folder.iterdir()))
+    assert _by_source(rows) == {k: v for k, v in pipeline_rows.items() if v}
+    check = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", str(folder)], cwd=REPO,
+                           capture_output=True, text=True)
+    assert "narrative.txt" in check.stdout and "cannot read file" not in check.stdout
