@@ -4,11 +4,11 @@ import polars as pl
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetIn, MetadataValue, asset_check
 
 from assets.meta import markdown_table
+from assets.warehouse import Warehouse
 from contracts import applications as A
 from contracts import review_litigation as R
 from contracts.catalogue import RULES
 from contracts.runner import failures
-from assets.warehouse import Warehouse
 
 # Checks on the year-partitioned assets check the years of the run that materialised them (one year, or
 # all of them in a single-run backfill): they read those years from the warehouse, never every year.

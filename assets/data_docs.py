@@ -7,11 +7,11 @@ import polars as pl
 from dagster import (AssetCheckResult, AssetCheckSpec, AssetExecutionContext, MaterializeResult, MetadataValue,
                      asset)
 
+from assets.partitions import YEARS
 from assets.validate import SINGLE_RUN, per_year_table
+from assets.warehouse import Warehouse
 from contracts import gx
 from contracts.catalogue import ERROR_RULES
-from assets.warehouse import Warehouse
-from assets.partitions import YEARS
 
 AGREES = "agrees_with_pandera"
 

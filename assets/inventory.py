@@ -9,10 +9,10 @@ import polars as pl
 from dagster import Output, asset
 
 from assets.meta import frame_metadata
+from assets.resources import RawReports
+from assets.warehouse import Warehouse
 from nianbao.atomic import write_ipc_atomic
 from nianbao.batch import report_id
-from assets.warehouse import Warehouse
-from assets.resources import RawReports
 
 SCHEMA = {"report_id": pl.String, "path": pl.String, "source": pl.String, "size": pl.Int64, "sha256": pl.String}
 CACHE_SCHEMA = {"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String, "taken_ns": pl.Int64}

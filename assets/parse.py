@@ -6,13 +6,13 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetIn, AssetOut, Output, multi_asset
 
 from assets.meta import frame_metadata
+from assets.partitions import YEARS, keys_of
+from assets.resources import Progress, RawReports
+from assets.warehouse import Warehouse
 from nianbao import manifest as M
 from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
 from nianbao.store import CellStore, StoredCells
 from nianbao.version import PARSER_VERSION
-from assets.warehouse import Warehouse
-from assets.partitions import YEARS, keys_of
-from assets.resources import Progress, RawReports
 
 
 @multi_asset(

@@ -21,13 +21,13 @@ import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.meta import schema_metadata
+from assets.partitions import YEARS
 from assets.summary import page_path
 from assets.validate import SINGLE_RUN, per_year_table
+from assets.warehouse import Warehouse
 from contracts.history import unused_duplicates
 from contracts.judge import quarantined
 from nianbao.frames import DECIMAL, template_cells
-from assets.warehouse import Warehouse
-from assets.partitions import YEARS
 
 PROVINCE_KEY = ["year", "province", "region_level", "body_type", "template"]
 NATIONAL_KEY = ["year", "region_level", "body_type", "template"]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from assets.partitions import YEARS
 from assets.validate import SINGLE_RUN
+from assets.warehouse import Warehouse
 from nianbao.atomic import write_text_atomic
 from nianbao.summary import YearSummary, render_html, render_markdown, summarise
-from assets.warehouse import Warehouse
-from assets.partitions import YEARS
 
 PAGE = "index.html"
 PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is still linked)

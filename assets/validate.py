@@ -19,14 +19,14 @@ from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, Materiali
                      multi_asset)
 
 from assets.meta import markdown_table, schema_metadata
+from assets.partitions import YEARS
+from assets.warehouse import Warehouse
 from contracts import history as H
 from contracts.judge import judge_reports, judge_year, quarantined
 from contracts.version import RULES_VERSION
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
 from nianbao.atomic import write_ipc_atomic
-from assets.warehouse import Warehouse
-from assets.partitions import YEARS
 
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta in dagster 1.13; we rely on it
 SINGLE_RUN = BackfillPolicy.single_run()

@@ -6,8 +6,8 @@ from pathlib import Path
 import polars as pl
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
-from nianbao.frames import CELL_SCHEMA
 from nianbao.atomic import write_atomic
+from nianbao.frames import CELL_SCHEMA
 from nianbao.store import CellStore, StoredCells
 
 PART = "part-0.parquet"

@@ -34,8 +34,8 @@ import polars as pl
 from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from assets.checks import FAMILIES
-from nianbao.atomic import write_text_atomic
 from assets.warehouse import Warehouse
+from nianbao.atomic import write_text_atomic
 
 LOGGER = logging.getLogger("nianbao.alerts")
 # The per-family contract checks summarise the contract errors, which the alert lists report by report.

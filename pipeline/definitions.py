@@ -4,9 +4,9 @@ from __future__ import annotations
 from dagster import Definitions
 
 from assets import checks, data_docs, inventory, parse, rollups, summary, validate
-from pipeline.alerts import Alerts
-from assets.warehouse import ParquetIOManager, Warehouse
 from assets.resources import Progress, RawReports, raw_default, warehouse_default
+from assets.warehouse import ParquetIOManager, Warehouse
+from pipeline.alerts import Alerts
 from pipeline.sensors import PARSE_JOB, SENSORS, YEAR_JOB
 
 ASSETS = [inventory.raw_inventory, parse.parse_reports, validate.violations, validate.validated_datasets,

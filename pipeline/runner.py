@@ -13,8 +13,8 @@ import polars as pl
 from dagster import AssetSelection, DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
 from assets.partitions import YEARS, keys_of
+from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -8,10 +8,10 @@ import os
 from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
                      SkipReason, asset_sensor, define_asset_job, sensor)
 
-from pipeline.alerts import Alerts, finished_runs
-from assets.warehouse import Warehouse
 from assets.partitions import YEARS
 from assets.resources import RawReports
+from assets.warehouse import Warehouse
+from pipeline.alerts import Alerts, finished_runs
 
 PARSE_JOB = define_asset_job("parse_job", selection=AssetSelection.groups("ingest", "parse"),
                              description="Inventory the raw folder and parse what is new or changed.")
