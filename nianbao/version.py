@@ -19,13 +19,18 @@ PARSE_MODULES = ("template.py", "cells.py", "decode.py", "formats.py", "meta.py"
                  "report.py", "frames.py", "batch.py", "parsers/*.py", "data/*.py")
 
 
-def parser_version(root: Path = _HERE) -> str:
-    """The hash of the parse modules under `root` (the nianbao package; a copy of it in the tests)."""
+def hash_modules(root: Path, patterns: tuple[str, ...]) -> str:
+    """A short hash of the files under `root` matching `patterns` (globs), their paths and contents."""
     h = hashlib.sha256()
-    for p in sorted({p for pattern in PARSE_MODULES for p in root.glob(pattern)}):
+    for p in sorted({p for pattern in patterns for p in root.glob(pattern)}):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:12]
+
+
+def parser_version(root: Path = _HERE) -> str:
+    """The hash of the parse modules under `root` (the nianbao package; a copy of it in the tests)."""
+    return hash_modules(root, PARSE_MODULES)
 
 
 PARSER_VERSION = parser_version()
