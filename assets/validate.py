@@ -22,15 +22,14 @@ from assets.meta import markdown_table, schema_metadata
 from assets.partitions import YEARS
 from assets.warehouse import Warehouse
 from contracts import history as H
-from contracts.judge import judge_reports, judge_year, quarantined
+from contracts.judge import judge_reports, judge_year
+from contracts.publish import DATASETS, in_report_order, publish
 from contracts.version import RULES_VERSION
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
-from nianbao import frames as F
 from nianbao.atomic import write_ipc_atomic
 
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`")  # beta in dagster 1.13; we rely on it
 SINGLE_RUN = BackfillPolicy.single_run()
-DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
 BASIS = ".basis.arrow"
 FIGURES = ".figures.arrow"
 RESOLVED = ".resolved.arrow"  # cells of the year decided by the year before (glued stock rows)
@@ -91,13 +90,6 @@ def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
     return pl.read_ipc(path) if path.exists() else None
 
 
-def in_report_order(df: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
-    """Rows grouped by report in the order of `reports` (year, path), each report's rows in their own order."""
-    pos = reports.select("report_id", _pos=pl.int_range(pl.len(), dtype=pl.UInt32))
-    return df.join(pos, on="report_id", how="left", maintain_order="left").sort(
-        "_pos", maintain_order=True).drop("_pos")
-
-
 def per_year_table(rows: list[dict]) -> MetadataValue:
     """A markdown table of per-year figures for a step that ran several years."""
     return MetadataValue.md(markdown_table(pl.DataFrame(rows), 100))
@@ -146,38 +138,6 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         "reports_quarantined": sum(r["reports_quarantined"] for r in rows),
         "by_rule": MetadataValue.md(markdown_table(rules, 50)), "by_year": per_year_table(rows),
     })
-
-
-def _keep(df: pl.DataFrame, ids: pl.Series, reports: pl.DataFrame) -> pl.DataFrame:
-    out = df.filter(~pl.col("report_id").is_in(ids.implode()))
-    return out.join(reports.select("report_id", "year", "template"), on="report_id", how="left",
-                    maintain_order="left").select("report_id", "year", "template", *out.columns[1:])
-
-
-def publish(parsed_reports: pl.DataFrame, parsed_cells: pl.DataFrame, violations: pl.DataFrame,
-            decided: pl.DataFrame | None = None) -> dict:
-    """The published datasets of one year: only reports without contract errors. `decided` (cells the
-    year before decided, `contracts.history.resolve_from_history`) are applied, and noted on the report."""
-    if decided is not None and decided.height:
-        parsed_cells = H.apply_resolved(parsed_cells, decided)
-        said = decided.group_by("report_id", "row", maintain_order=True).agg(
-            pl.format("{}: {}", pl.col("row"), pl.col("resolution")).first().alias("said")).group_by(
-            "report_id", maintain_order=True).agg(pl.col("said"))
-        parsed_reports = (parsed_reports.join(said, on="report_id", how="left", maintain_order="left")
-                          .with_columns(notes=pl.when(pl.col("said").is_null()).then(pl.col("notes"))
-                                        .otherwise(pl.concat_list("notes", "said"))).drop("said"))
-    bad = quarantined(violations)
-    warnings = violations.filter(pl.col("severity") == "warning").group_by("report_id").agg(
-        n_warnings=pl.len().cast(pl.Int64))
-    reports = (parsed_reports.filter(~pl.col("report_id").is_in(bad.implode()))
-               .join(warnings, on="report_id", how="left", maintain_order="left")
-               .with_columns(pl.col("n_warnings").fill_null(0)).drop("segment", strict=False))
-    return {
-        "reports": reports,
-        "active_disclosure": _keep(F.active_disclosure(parsed_cells), bad, parsed_reports),
-        "applications": _keep(F.applications(parsed_cells), bad, parsed_reports),
-        "review_litigation": _keep(F.review_litigation(parsed_cells), bad, parsed_reports),
-    }
 
 
 DESCRIPTIONS = {

@@ -61,19 +61,18 @@ def figures(reports: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
         printed=pl.when(pl.col("status") == VALUE).then(pl.col("value").cast(pl.String))
         .when(pl.col("status").is_in(list(COUNTED_AS_ZERO))).then(pl.lit("0")).otherwise(pl.lit("?")))
 
-    def pick(table: str, row: str, column: str) -> pl.Expr:
-        return pl.col("n").filter((pl.col("table") == table) & (pl.col("row") == row)
-                                  & (pl.col("column") == column)).first().alias(f"{row}|{column}")
-
-    wanted = v.filter(((pl.col("table") == "applications") & pl.col("row").is_in(list(CARRIED)))
-                      | ((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))))
-    picked = wanted.group_by("report_id").agg(
-        *[pick("applications", r, c) for r in CARRIED for c in COLUMNS],
-        *[pick("active_disclosure", i, c) for i in STOCK_ITEMS for c in STOCK_COLUMNS])
+    names = [f"{r}|{c}" for r in CARRIED for c in COLUMNS] + [f"{i}|{c}" for i in STOCK_ITEMS for c in STOCK_COLUMNS]
+    picked = (v.filter(((pl.col("table") == "applications") & pl.col("row").is_in(list(CARRIED)))
+                       | ((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))))
+              .select("report_id", "n", name=pl.concat_str("row", "column", separator="|"))
+              .filter(pl.col("name").is_in(names))
+              .pivot(on="name", on_columns=names, index="report_id", values="n", aggregate_function="first"))
+    # the digest of a report's tables: the (wrapping) sum of one hash per cell, of its table, row, column and
+    # printed value, so it needs no sort and does not depend on the order the cells are stored in
+    cell_hash = (pl.col("table").hash(0) ^ pl.col("row").hash(1) ^ pl.col("column").hash(2) ^ pl.col("printed").hash(3))
     digest = (v.filter(pl.col("table").is_in(list(TABLES)))
-              .sort("report_id", "table", "row", "column")
               .group_by("report_id")
-              .agg(digest=pl.concat_str(["table", "row", "column", "printed"], separator="/").str.join("\n").hash(),
+              .agg(digest=cell_hash.sum(),
                    all_zero=((pl.col("n").fill_null(0) == 0) | pl.col("column").is_in(list(STOCK_LEVELS))).all()))
     undecided = (cells.filter((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))
                               & (pl.col("status") == AMBIGUOUS)).select("report_id").unique()

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +31,7 @@ class Parsed:
     cells: pl.DataFrame
     failures: pl.DataFrame
     objects: list[ParsedReport] | None = None  # kept only when asked for (CLI JSON output)
+    statuses: dict[str, int] | None = None  # cells by status, when the cells were stored and dropped
 
     @property
     def n_inputs(self) -> int:
@@ -92,14 +94,15 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, batch_size: int = 200,
                keep: bool = False, progress: Callable[[int], None] | None = None,
-               sink: Callable[[Parsed], Parsed] | None = None) -> Parsed:
+               task: Callable[[list[tuple[str, str]]], Parsed] | None = None) -> Parsed:
     """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order.
 
-    `sink`, when given, receives each batch as it arrives and returns what to keep of it: the parse
-    stage writes the batch's cells to disk there and keeps only the small per-report rows, so memory
-    stays bounded by a batch, not by the corpus.
+    `task`, when given, replaces `parse_batch` as the work done on a batch in the worker (a picklable,
+    module-level function or a partial of one): the parse stage's task parses the batch, writes its cells
+    to the cell store and returns only the small per-report rows, so the caller neither receives nor holds
+    the cells, and memory stays bounded by a batch.
     """
-    sink = sink or (lambda part: part)
+    task = task or partial(parse_batch, keep=keep)
     items = sorted(items, key=lambda x: x[1])
     workers = workers or os.cpu_count() or 1
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork worker's child: it cannot start a pool
@@ -107,7 +110,7 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
     parts: list[Parsed] = []
     if workers == 1 or len(items) <= batch_size:
         for chunk in _chunks(items, batch_size):
-            parts.append(sink(parse_batch(chunk, keep)))
+            parts.append(task(chunk))
             if progress:
                 progress(len(chunk))
     else:
@@ -116,15 +119,20 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
         # caller is inherited half-way
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             chunks = list(_chunks(items, batch_size))
-            for chunk, part in zip(chunks, pool.map(parse_batch, chunks, [keep] * len(chunks))):
-                parts.append(sink(part))
+            for chunk, part in zip(chunks, pool.map(task, chunks)):
+                parts.append(part)
                 if progress:
                     progress(len(chunk))
     if not parts:
         parts = [parse_batch([], keep)]
+    statuses: dict[str, int] = {}
+    for p in parts:
+        for status, n in (p.statuses or {}).items():
+            statuses[status] = statuses.get(status, 0) + n
     return Parsed(
         pl.concat([p.reports for p in parts]),
         pl.concat([p.cells for p in parts]),
         pl.concat([p.failures for p in parts]),
         [o for p in parts for o in (p.objects or [])] if keep else None,
+        statuses,
     )

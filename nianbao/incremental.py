@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
 from nianbao import frames as F
-from nianbao.batch import Parsed, parse_many
+from nianbao.batch import Parsed, parse_batch, parse_many
 from nianbao.store import SEGMENT_REPORTS, UNKNOWN_YEAR, CellStore, segment_id, year_key  # noqa: F401
 from nianbao.version import PARSER_VERSION
 
@@ -27,19 +28,18 @@ class Index:
         return self.reports.height + self.failures.height
 
 
-def _sink(store: CellStore, statuses: dict[str, int]) -> Callable[[Parsed], Parsed]:
-    """Write each parsed batch's cells to a new segment; keep the report rows, tagged with the segment."""
-
-    def sink(part: Parsed) -> Parsed:
-        if not part.reports.height:
-            return part
-        seg = segment_id(part.reports, PARSER_VERSION)
-        store.write(part.cells, seg, part.reports["year"].to_list())
-        for status, n in part.cells.group_by("status").len().iter_rows():
-            statuses[status] = statuses.get(status, 0) + n
-        return Parsed(part.reports.with_columns(segment=pl.lit(seg)), part.cells.clear(), part.failures)
-
-    return sink
+def parse_and_store(items: list[tuple[str, str]], root: str) -> Parsed:
+    """The parse stage's work on one batch, in the worker: parse it, write its cells to a new segment of
+    the cell store at `root`, and return the report rows (tagged with the segment), the failures and the
+    cells' status counts, without the cells."""
+    part = parse_batch(items)
+    if not part.reports.height:
+        return part
+    seg = segment_id(part.reports, PARSER_VERSION)
+    CellStore(root).write(part.cells, seg, part.reports["year"].to_list())
+    statuses = dict(part.cells.group_by("status").len().iter_rows())
+    return Parsed(part.reports.with_columns(segment=pl.lit(seg)), part.cells.clear(), part.failures,
+                  statuses=statuses)
 
 
 def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None, store: CellStore,
@@ -63,9 +63,8 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     kept_ids = keep["report_id"].implode()
     todo = inventory.filter(~pl.col("report_id").is_in(kept_ids))
     items = [(f"{root}/{p}", p) for p in todo["path"].to_list()]
-    statuses: dict[str, int] = {}
     new = parse_many(items, workers=workers or None, batch_size=SEGMENT_REPORTS, progress=progress,
-                     sink=_sink(store, statuses))
+                     task=partial(parse_and_store, root=str(store.root)))
     new_reports = new.reports if "segment" in new.reports.columns else new.reports.with_columns(
         segment=pl.lit(None, pl.String))
     if previous is None:
@@ -86,7 +85,7 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     touched |= {str(int(y) + 1) for y in touched if y.isdigit() and str(int(y) + 1) in present}
     counts = {"reused": old_r.height + old_f.height, "parsed": len(items), "dropped": dropped,
               "years": sorted(touched),
-              "new_cells": dict(sorted(statuses.items()))}
+              "new_cells": dict(sorted((new.statuses or {}).items()))}
     return Index(reports, failures), counts
 
 

@@ -32,6 +32,8 @@ def test_gx_and_pandera_agree_on_seeds_and_altered_reports(seeds, ids):
     expected = pandera_failing(reports, cells)
     assert {rid for s in expected.values() for rid in s} == {ids[p] for p, *_ in ALTERATIONS}
     assert gx.run(reports, cells) == expected
+    # the Data Docs' one-row-per-report suite fails the same reports for the same rules
+    assert {r: ids for r, ids in gx.run(reports, cells, per_report=True).items() if ids} == expected
 
 
 def test_gx_builds_data_docs(seeds, tmp_path):

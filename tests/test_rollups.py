@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assets.rollups import NATIONAL_KEY, PROVINCE_KEY, rollup
-from assets.validate import publish
+from contracts.publish import publish
 from conftest import SEEDS, truth_of
 
 TOTAL = 6  # position of the total column in a truth row
