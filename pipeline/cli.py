@@ -127,7 +127,10 @@ def cmd_run(a) -> int:
     n = s.counts
     console.print(f"\n[bold]{n['inputs']} files in: {n['validated']} validated, {n['quarantined']} quarantined, "
                   f"{n['failed']} failed[/] ({wall:.1f} s; parsed {s.parse['parsed']}, reused {s.parse['reused']}; "
-                  f"years {', '.join(s.years) or 'none'})")
+                  f"years run: {', '.join(s.years) or 'none'}; up to date: {', '.join(s.skipped) or 'none'})")
+    if s.unaccounted:
+        console.print(f"[bold red]{s.unaccounted} input files are neither validated, quarantined nor failed[/]: "
+                      "the warehouse lost them (see the reports:conservation check)")
     failing = [(asset, name, key, e) for asset, name, key, e in s.checks if not e.passed]
     console.print(f"  {len(s.checks)} check evaluations, {len(failing)} not passed")
     for asset, name, key, e in failing:
@@ -144,7 +147,7 @@ def cmd_run(a) -> int:
             print(f"{label}:")
             for page in pages[:10]:
                 print(f"  {page}")
-    return 0 if all(e.passed or e.severity.value == "WARN" for *_, e in s.checks) else 1
+    return 0 if not s.unaccounted and all(e.passed or e.severity.value == "WARN" for *_, e in s.checks) else 1
 
 
 def cmd_template(a) -> int:

@@ -13,6 +13,7 @@ import polars as pl
 from dagster import AssetSelection, DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from assets.freshness import record, stale_years
 from assets.partitions import YEARS, keys_of
 from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
 
@@ -27,7 +28,9 @@ class Summary:
     counts: dict = field(default_factory=lambda: {"inputs": 0, "validated": 0, "quarantined": 0, "failed": 0})
     checks: list = field(default_factory=list)  # (asset, check name, partition or None, evaluation)
     run_ids: list = field(default_factory=list)
-    years: list = field(default_factory=list)
+    years: list = field(default_factory=list)  # the year partitions materialised by this run
+    skipped: list = field(default_factory=list)  # years up to date (inputs and code unchanged): not run
+    unaccounted: int = 0  # inputs neither validated, quarantined nor failed (the warehouse lost them)
     parse: dict = field(default_factory=dict)
 
 
@@ -37,7 +40,8 @@ def _keys(assets) -> AssetSelection:
 
 def materialize_all(resources: dict, instance: DagsterInstance | None = None, quiet: bool = True,
                     years: list[str] | None = None, on_partition: Callable[[str], None] | None = None) -> Summary:
-    """Inventory and parse, then validate, publish and roll up each year (or only `years`)."""
+    """Inventory and parse, then validate, publish and roll up each year whose inputs or code changed since
+    it was last materialised (`assets.freshness`), or exactly `years` when given."""
     instance = instance or DagsterInstance.ephemeral()
     out = Summary()
     config = QUIET if quiet else None
@@ -58,24 +62,52 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
     mat = {m.asset_key.to_user_string(): m.materialization for m in res.get_asset_materialization_events()}
     meta = mat["parsed_reports"].metadata
     out.parse = {k: meta[k].value for k in ("parsed", "reused", "dropped", "years_changed")}
-    reports = resources["warehouse"].read("parsed_reports")
-    failures = resources["warehouse"].read("parse_failures")
-    out.years = keys_of(reports["year"]) if years is None else years
+    warehouse = resources["warehouse"]
+    reports = warehouse.read("parsed_reports")
+    failures = warehouse.read("parse_failures")
+    out.years = stale_years(warehouse, reports) if years is None else years
+    out.skipped = [k for k in keys_of(reports["year"]) if k not in out.years]
     out.counts["inputs"] = reports.height + failures.height
     out.counts["failed"] = failures.height
-    if out.years:
-        # one run for all the years (single-run backfill over the range of year partitions): the steps loop
-        # over the years, so the run costs one set of steps, not one per year
-        order = instance.get_dynamic_partitions(YEARS.name)
-        span = order[min(order.index(k) for k in out.years):max(order.index(k) for k in out.years) + 1]
+    # one run per consecutive span of years (a single-run backfill over a range of year partitions): the
+    # steps loop over the span's years, so a run costs one set of steps, not one per year
+    order = instance.get_dynamic_partitions(YEARS.name)
+    for span in _spans(order, out.years):
         if on_partition:
             on_partition(", ".join(span))
-        run(_keys(PARTITIONED), span)
-    for asset, name, _, e in out.checks:
-        if (asset, name) == ("reports", "conservation"):
-            out.counts["validated"] += e.metadata["validated"].value
-            out.counts["quarantined"] += e.metadata["quarantined"].value
+        if run(_keys(PARTITIONED), span).success:
+            record(warehouse, reports, span)
+    present = keys_of(reports["year"])
+    out.counts["validated"], out.counts["quarantined"] = _judged(warehouse, present)
+    n = out.counts
+    out.unaccounted = n["inputs"] - n["validated"] - n["quarantined"] - n["failed"]  # 0, or files were lost
     return out
+
+
+def _spans(order: list[str], years: list[str]) -> list[list[str]]:
+    """`years` as runs of consecutive partition keys (in the instance's order of the year partitions)."""
+    at = sorted(order.index(k) for k in years)
+    spans: list[list[str]] = []
+    for i in at:
+        if spans and order.index(spans[-1][-1]) == i - 1:
+            spans[-1].append(order[i])
+        else:
+            spans.append([order[i]])
+    return spans
+
+
+def _judged(warehouse, years: list[str]) -> tuple[int, int]:
+    """(validated, quarantined) as the warehouse holds them now, over these years: reports in the published
+    `reports` dataset, and reports with an error in `violations`."""
+    validated = quarantined = 0
+    for k in years:
+        published, violations = warehouse.year_path("reports", k), warehouse.year_path("violations", k)
+        if published.exists():
+            validated += pl.scan_parquet(published).select(pl.len()).collect().item()
+        if violations.exists():
+            quarantined += (pl.scan_parquet(violations).filter(pl.col("severity") == "error")
+                            .select(pl.col("report_id").n_unique()).collect().item())
+    return validated, quarantined
 
 
 def read(warehouse_root: str, name: str) -> pl.DataFrame:
