@@ -8,6 +8,7 @@ from assets.warehouse import Warehouse
 from contracts import applications as A
 from contracts import review_litigation as R
 from contracts.catalogue import RULES
+from contracts.judge import quarantined as judged_quarantined
 from contracts.runner import failures
 
 # Checks on the year-partitioned assets check the years of the run that materialised them (one year, or
@@ -93,7 +94,7 @@ def conservation(context: AssetCheckExecutionContext, warehouse: Warehouse) -> A
     ok, n = True, {"parsed": 0, "validated": 0, "quarantined": 0, "unaccounted": 0}
     for key in context.partition_keys:
         v = warehouse.read_year("violations", key)
-        quarantined = set(v.filter(pl.col("severity") == "error")["report_id"].to_list())
+        quarantined = set(judged_quarantined(v).to_list())
         reports = warehouse.read_year("reports", key)
         validated = set(reports["report_id"].to_list())
         parsed = set(warehouse.read_year("parsed_reports", key)["report_id"].to_list())

@@ -12,6 +12,7 @@ from assets.validate import SINGLE_RUN, per_year_table
 from assets.warehouse import Warehouse
 from contracts import gx
 from contracts.catalogue import ERROR_RULES
+from contracts.version import RULES_VERSION
 
 AGREES = "agrees_with_pandera"
 
@@ -23,6 +24,7 @@ def pandera_failing(violations: pl.DataFrame) -> dict[str, set[str]]:
 
 
 @asset(group_name="validate", compute_kind="great_expectations", partitions_def=YEARS, backfill_policy=SINGLE_RUN,
+       code_version=RULES_VERSION,
        deps=["parsed_reports", "parsed_cells", "violations"],
        check_specs=[AssetCheckSpec(AGREES, asset="data_docs", description="GX and pandera fail the same reports for "
                                                                              "the same rules")])
@@ -33,7 +35,7 @@ def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
     rows, pages, disagree = [], {}, []
     for key in context.partition_keys:
         reports = warehouse.read_year("parsed_reports", key)
-        target = warehouse.year_path("data_docs", key).parent
+        target = warehouse.year_dir("data_docs", key)
         shutil.rmtree(target, ignore_errors=True)  # a fresh site: no results of earlier runs
         got = gx.run(reports, warehouse.cells(key, reports), docs_dir=target, per_report=True) if reports.height else {}
         want = {r: ids for r, ids in pandera_failing(warehouse.read_year("violations", key)).items() if r in ERROR_RULES}

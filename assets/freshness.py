@@ -55,7 +55,7 @@ def year_bases(reports: pl.DataFrame) -> dict[str, str]:
 
 
 def _recorded(warehouse: Warehouse) -> dict[str, dict]:
-    path = Path(warehouse.root) / BASIS_FILE
+    path = warehouse.state(BASIS_FILE)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -91,4 +91,4 @@ def record(warehouse: Warehouse, reports: pl.DataFrame, years: list[str]) -> Non
     bases = year_bases(reports)
     kept = {k: v for k, v in _recorded(warehouse).items() if k in bases}
     kept.update({k: {"basis": bases[k], "outputs": _outputs(warehouse, k)} for k in years if k in bases})
-    write_text_atomic(json.dumps(dict(sorted(kept.items())), indent=1) + "\n", Path(warehouse.root) / BASIS_FILE)
+    write_text_atomic(json.dumps(dict(sorted(kept.items())), indent=1) + "\n", warehouse.state(BASIS_FILE))

@@ -13,6 +13,7 @@ from assets.resources import RawReports
 from assets.warehouse import Warehouse
 from nianbao.atomic import write_ipc_atomic
 from nianbao.batch import report_id
+from nianbao.version import hash_modules
 
 SCHEMA = {"report_id": pl.String, "path": pl.String, "source": pl.String, "size": pl.Int64, "sha256": pl.String}
 CACHE_SCHEMA = {"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "sha256": pl.String, "taken_ns": pl.Int64}
@@ -54,13 +55,14 @@ def inventory(files: list[tuple[str, str]], cache: pl.DataFrame | None = None
             pl.DataFrame(stats, schema=CACHE_SCHEMA, orient="row"), hits)
 
 
-@asset(group_name="ingest", compute_kind="python")
+@asset(group_name="ingest", compute_kind="python",
+       code_version=hash_modules(Path(__file__).parent, ("inventory.py",)))
 def raw_inventory(raw: RawReports, warehouse: Warehouse) -> Output[pl.DataFrame]:
     """Every raw report file under the raw folder: id, path, file name, size in bytes and SHA-256.
 
     Files whose size and modification time are unchanged since the last inventory are not read again
     (the stat cache beside the dataset, `.stat-cache.arrow`, keeps their hashes)."""
-    cache_path = Path(warehouse.root) / "raw_inventory" / ".stat-cache.arrow"
+    cache_path = warehouse.beside("raw_inventory", ".stat-cache.arrow")
     cache = pl.read_ipc(cache_path) if cache_path.exists() else None
     df, new_cache, hits = inventory(raw.files(), cache)
     write_ipc_atomic(new_cache, cache_path)

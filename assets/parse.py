@@ -11,7 +11,7 @@ from assets.resources import Progress, RawReports
 from assets.warehouse import Warehouse
 from nianbao import manifest as M
 from nianbao.incremental import INDEX_SCHEMA, Index, parse_incremental
-from nianbao.store import CellStore, StoredCells
+from nianbao.store import StoredCells
 from nianbao.version import PARSER_VERSION
 
 
@@ -38,7 +38,7 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
     store, then apply the manifest (if any) to every report. A file whose content (SHA-256), the parser's
     version and its manifest row are unchanged since the last materialisation is not parsed again: its
     rows are reused."""
-    store = CellStore(Path(warehouse.root) / "parsed_cells")
+    store = warehouse.cell_store()
     manifest, matched, missing = _manifest(context, raw, raw_inventory)
     old_r, old_f = warehouse.read("parsed_reports"), warehouse.read("parse_failures")
     previous = None

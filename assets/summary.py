@@ -14,14 +14,17 @@ from assets.validate import SINGLE_RUN
 from assets.warehouse import Warehouse
 from nianbao.atomic import write_text_atomic
 from nianbao.summary import YearSummary, render_html, render_markdown, summarise
+from nianbao.version import hash_modules
 
 PAGE = "index.html"
+# the page is rendered from the rollups (rules) by nianbao/summary.py: a change to either makes it stale
+PAGES_VERSION = hash_modules(Path(__file__).resolve().parents[1], ("nianbao/summary.py", "contracts/*.py"))
 PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is still linked)
 
 
 def page_path(warehouse: Warehouse, key: str) -> Path:
     """Where a year's page lives: <warehouse>/summary/year=<Y>/index.html."""
-    return warehouse.year_path("summary", key).with_name(PAGE)
+    return warehouse.year_dir("summary", key) / PAGE
 
 
 def year_figures(warehouse: Warehouse, key: str, parse_failures: int) -> YearSummary:
@@ -34,7 +37,7 @@ def year_figures(warehouse: Warehouse, key: str, parse_failures: int) -> YearSum
                      violations=warehouse.read_year("violations", key), parse_failures=parse_failures)
 
 
-@asset(group_name="rollups", compute_kind="html", partitions_def=YEARS, backfill_policy=SINGLE_RUN,
+@asset(group_name="rollups", compute_kind="html", partitions_def=YEARS, backfill_policy=SINGLE_RUN, code_version=PAGES_VERSION,
        deps=["rollup_province", "rollup_national", "reports", "applications", "review_litigation", "violations",
              "parsed_reports", "parse_failures"])
 def year_summary(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:

@@ -22,7 +22,7 @@ from assets.meta import markdown_table, schema_metadata
 from assets.partitions import YEARS
 from assets.warehouse import Warehouse
 from contracts import history as H
-from contracts.judge import judge_reports, judge_year
+from contracts.judge import judge_reports, judge_year, quarantined
 from contracts.publish import DATASETS, in_report_order, publish
 from contracts.version import RULES_VERSION
 from contracts.violations import SCHEMA as VIOLATION_SCHEMA
@@ -54,10 +54,10 @@ def basis(reports: pl.DataFrame) -> pl.DataFrame:
 
 def unchanged(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> pl.Series:
     """Ids of `reports` whose previous results in `name`'s year partition can be kept as they are."""
-    path = warehouse.year_path(name, key)
-    if not (path.exists() and (path.parent / BASIS).exists()):
+    path, recorded = warehouse.year_path(name, key), warehouse.beside(name, BASIS, key)
+    if not (path.exists() and recorded.exists()):
         return pl.Series("report_id", [], pl.String)
-    before = pl.read_ipc(path.parent / BASIS)
+    before = pl.read_ipc(recorded)
     return basis(reports).join(before, on=BASIS_KEY, how="semi")["report_id"]
 
 
@@ -74,12 +74,12 @@ def reusable(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -
 
 def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> None:
     """Record (after the data) what `name`'s year partition was computed from."""
-    write_ipc_atomic(basis(reports), warehouse.year_path(name, key).parent / BASIS)
+    write_ipc_atomic(basis(reports), warehouse.beside(name, BASIS, key))
 
 
 def figures_path(warehouse: Warehouse, key: str) -> Path:
     """Where a year's per-report history figures are kept (beside its violations)."""
-    return warehouse.year_path("violations", key).parent / FIGURES
+    return warehouse.beside("violations", FIGURES, key)
 
 
 def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
@@ -126,7 +126,7 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
                          figures_path(warehouse, key).with_name(RESOLVED))
         write_basis(warehouse, "violations", key, reports)
         rows.append({"year": key, "reports_checked": reports.height, "reports_revalidated": todo.height,
-                     "reports_quarantined": v.filter(pl.col("severity") == "error")["report_id"].n_unique(),
+                     "reports_quarantined": quarantined(v).len(),
                      "violations": v.height})
         by_rule.append(v.group_by("rule", "severity").agg(violations=pl.len(), reports=pl.col("report_id").n_unique()))
         schema = v

@@ -1,4 +1,14 @@
-"""Atomic Parquet IO: one folder per dataset in the warehouse, written to a temp file and renamed."""
+"""The warehouse layout, defined here and nowhere else: one folder per dataset, written atomically.
+
+    <root>/<dataset>/part-0.parquet                      an unpartitioned dataset (ParquetIOManager)
+    <root>/<dataset>/year=<Y>/part-0.parquet             one year of a partitioned dataset (Warehouse)
+    <root>/<dataset>[/year=<Y>]/.<side file>             state kept beside a dataset (`beside`)
+    <root>/parsed_cells/year=<Y>/seg-<hash>.parquet      the parsed-cells store (`cell_store`)
+    <root>/.<state>                                      warehouse-wide state (`state`)
+
+Every asset and the pipeline get their paths from `Warehouse`; readers outside the pipeline use
+`pattern(name)` (all years: `polars.scan_parquet(pattern)`).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,6 +35,30 @@ class Warehouse(ConfigurableResource):
 
     def path(self, name: str) -> Path:
         return dataset_path(self.root, name)
+
+    def pattern(self, name: str) -> str:
+        """The glob of every file of dataset `name`, all years (for `polars.scan_parquet`)."""
+        return f"{self.root}/{name}/**/*.parquet"
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        """Dataset `name`, every partition."""
+        return pl.scan_parquet(self.pattern(name))
+
+    def year_dir(self, name: str, key: str) -> Path:
+        """The folder of one year partition of `name` (HTML outputs live there too)."""
+        return self.year_path(name, key).parent
+
+    def beside(self, name: str, file: str, key: str | None = None) -> Path:
+        """A side file kept beside dataset `name` (or beside its year partition `key`)."""
+        return (self.year_dir(name, key) if key is not None else Path(self.root) / name) / file
+
+    def state(self, file: str) -> Path:
+        """A warehouse-wide state file."""
+        return Path(self.root) / file
+
+    def cell_store(self) -> CellStore:
+        """The parsed-cells store."""
+        return CellStore(Path(self.root) / "parsed_cells")
 
     def read(self, name: str) -> pl.DataFrame | None:
         """A dataset as last written, or None when it has never been written."""
@@ -60,7 +94,7 @@ class Warehouse(ConfigurableResource):
             reports = self.read("parsed_reports")
             if reports is None:
                 raise FileNotFoundError(f"no parsed_reports in {self.root}: materialise the parse first")
-        return CellStore(Path(self.root) / "parsed_cells").read(reports, key, schema=CELL_SCHEMA, ordered=ordered)
+        return self.cell_store().read(reports, key, schema=CELL_SCHEMA, ordered=ordered)
 
     def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
         """Write one year partition atomically."""

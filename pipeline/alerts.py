@@ -201,7 +201,7 @@ class State:
 
     @classmethod
     def of(cls, warehouse_root: str) -> State:
-        return cls(Path(warehouse_root) / "_alerts" / "state.json")
+        return cls(Warehouse(root=str(warehouse_root)).beside("_alerts", "state.json"))
 
     def new(self, channel: str, findings: Findings) -> list[Failure]:
         """The failures `channel` has not been sent yet."""
@@ -357,14 +357,14 @@ def run_url(dagster_url: str, run_id: str) -> str:
 
 def places(findings: Findings, reports: list[dict], dagster_url: str) -> dict[str, str]:
     """Where to look: the quarantine (violations) files of the years with errors, parse failures, the runs."""
-    wh = Path(findings.warehouse)
+    wh = Warehouse(root=str(findings.warehouse))
     years = sorted({r["year"] for r in reports})
     out = {}
     if years:
-        files = ", ".join(str(Warehouse(root=str(wh)).year_path("violations", y)) for y in years)
-        out["quarantine (violations)"] = f"{files} (every year: polars.scan_parquet('{wh}/violations/**/*.parquet'))"
+        files = ", ".join(str(wh.year_path("violations", y)) for y in years)
+        out["quarantine (violations)"] = f"{files} (every year: polars.scan_parquet('{wh.pattern('violations')}'))"
     if any(f.kind == "parse" for f in findings.failures):
-        out["parse failures"] = str(wh / "parse_failures" / "part-0.parquet")
+        out["parse failures"] = str(wh.path("parse_failures"))
     for r in reversed(findings.runs):
         out[f"Dagster run {r.run_id[:8]}"] = run_url(dagster_url, r.run_id)
     return out

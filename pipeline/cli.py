@@ -140,7 +140,7 @@ def cmd_run(a) -> int:
     for asset in ("reports", "active_disclosure", "applications", "review_litigation", "violations",
                   "parse_failures", "rollup_province", "rollup_national"):
         print(f"  {asset:18} {Path(out) / asset}")
-    print(f"read them with: polars.scan_parquet('{out}/<dataset>/**/*.parquet')")
+    print(f"read them with: polars.scan_parquet('{res['warehouse'].pattern('<dataset>')}')")
     for label, name in (("year pages (HTML)", "summary"), ("GX Data Docs (HTML)", "data_docs")):
         pages = sorted(str(p) for p in (Path(out) / name).glob("year=*/**/index.html"))
         if pages:

@@ -15,6 +15,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from assets.freshness import record, stale_years
 from assets.partitions import YEARS, keys_of
+from assets.warehouse import Warehouse
+from contracts.judge import quarantined as judged_quarantined
 from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -105,11 +107,10 @@ def _judged(warehouse, years: list[str]) -> tuple[int, int]:
         if published.exists():
             validated += pl.scan_parquet(published).select(pl.len()).collect().item()
         if violations.exists():
-            quarantined += (pl.scan_parquet(violations).filter(pl.col("severity") == "error")
-                            .select(pl.col("report_id").n_unique()).collect().item())
+            quarantined += judged_quarantined(pl.read_parquet(violations, columns=["report_id", "severity"])).len()
     return validated, quarantined
 
 
 def read(warehouse_root: str, name: str) -> pl.DataFrame:
     """A dataset, every partition."""
-    return pl.scan_parquet(f"{warehouse_root}/{name}/**/*.parquet").collect()
+    return Warehouse(root=warehouse_root).scan(name).collect()

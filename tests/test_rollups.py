@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.rollups import NATIONAL_KEY, PROVINCE_KEY, rollup
+from contracts.rollups import NATIONAL_KEY, PROVINCE_KEY, rollup
 from contracts.publish import publish
 from conftest import SEEDS, truth_of
 
