@@ -49,7 +49,7 @@ def inventory(files: list[tuple[str, str]], cache: pl.DataFrame | None = None
             hits += 1
         else:
             sha, size = _sha256(path)
-        rows.append((report_id(rel), rel, Path(path).name, size, sha))
+        rows.append((report_id(rel), rel, rel.rsplit("/", 1)[-1], size, sha))
         stats.append((rel, size, st.st_mtime_ns, sha, taken))
     return (pl.DataFrame(rows, schema=SCHEMA, orient="row"),
             pl.DataFrame(stats, schema=CACHE_SCHEMA, orient="row"), hits)
