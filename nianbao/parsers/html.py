@@ -21,7 +21,7 @@ _NUMERIC = re.compile(r"[\d\s\u00a0.,，]+")
 
 def _cell_text(node) -> str:
     text = node.text(deep=True, separator="")
-    if text.isdigit() and text.isascii():  # most cells: a plain number, already what the rules below give
+    if not text or (text.isdigit() and text.isascii()):  # most cells: empty or a plain number, as they are
         return text
     text = _WS.sub(" ", text).strip()
     if _NUMERIC.fullmatch(text):
@@ -59,6 +59,8 @@ def _walk(node, out: list[str], buf: list[str]) -> None:
 
 
 def _flush(out: list[str], buf: list[str]) -> None:
+    if not buf:  # called at both ends of every block element: mostly with nothing gathered
+        return
     line = _WS.sub(" ", "".join(buf)).strip()
     buf.clear()
     if line:
