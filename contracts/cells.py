@@ -131,9 +131,12 @@ def value_violations(cells: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
     """One violation per cell that is not a non-negative integer (or a non-negative amount)."""
     df = _rows(cells, rows).select(
         "report_id", "table", "row", "column", expected=pl.lit(None, pl.Int64), actual=pl.col("value_int"),
-        message=pl.format("{}/{}: printed {} is not a non-negative {}", pl.col("row"), pl.col("column"),
+        message=pl.format("{}/{}: printed {} is not a non-negative {}{}", pl.col("row"), pl.col("column"),
                           pl.col("raw"), pl.when(one_of("column", DECIMAL)).then(pl.lit("amount"))
-                          .when(one_of("column", SIGNED)).then(pl.lit("integer")).otherwise(pl.lit("integer"))))
+                          .when(one_of("column", SIGNED)).then(pl.lit("integer")).otherwise(pl.lit("integer")),
+                          # the cell policy's reason, where it gave one (e.g. a number too large for the type)
+                          pl.when(pl.col("note").is_not_null()).then(pl.format(" ({})", pl.col("note")))
+                          .otherwise(pl.lit(""))))
     return with_rule(df, NON_NEGATIVE)
 
 

@@ -5,7 +5,10 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
+import shutil
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from nianbao import frames as F
+from nianbao import isolation as I
 from nianbao.parsers import parse_bytes
 from nianbao.report import ParsedReport, ParseError
 from nianbao.version import PARSER_VERSION
@@ -57,13 +61,23 @@ def _parse_one(path: str, relpath: str):
     except OSError as e:
         return rid, None, {"path": relpath, "sha256": None, "size": None, "error": f"cannot read file: {e.strerror}"}
     sha = hashlib.sha256(data).hexdigest()
+    I.mark(relpath)
     try:
-        rep = with_folder_region(parse_bytes(data, Path(path).name, path), relpath)
+        with I.time_limit(I.limits().seconds):
+            rep = with_folder_region(parse_bytes(data, Path(path).name, path), relpath)
     except ParseError as e:
         return rid, None, {"path": relpath, "sha256": sha, "size": len(data), "error": str(e)}
+    except I.FileTimeout as e:
+        return rid, None, {"path": relpath, "sha256": sha, "size": len(data), "error": str(e)}
+    except MemoryError:
+        return rid, None, {"path": relpath, "sha256": sha, "size": len(data),
+                           "error": f"over the memory limit of {I.limits().memory_mb} MB for parsing one file "
+                                    "(NIANBAO_FILE_MEMORY_MB)"}
     except Exception as e:  # a parser bug must not stop the run: the file fails with the reason
         return rid, None, {"path": relpath, "sha256": sha, "size": len(data),
                            "error": f"internal parser error {type(e).__name__}: {e}"}
+    finally:
+        I.mark(None)
     return rid, rep, {"path": relpath, "sha256": sha, "size": len(data)}
 
 
@@ -87,6 +101,68 @@ def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
     )
 
 
+def _on_pool(chunks: list[list[tuple[str, str]]], task, workers: int,
+             progress: Callable[[int], None] | None) -> list[Parsed]:
+    """Run `task` on every chunk on a pool of worker processes (`nianbao.isolation`: per-file time and
+    memory limits, workers that die with the run), results in chunk order.
+
+    When a worker dies, the pool breaks: the file it was reading fails alone (with the signal), and the
+    unfinished chunks are run again, without it, on a new pool."""
+    # forkserver: workers start from a small clean process, not a copy of the caller (a Dagster run
+    # holding hundreds of MB), so each worker's memory is the parser's, and no lock or thread of the
+    # caller is inherited half-way
+    ctx = multiprocessing.get_context("forkserver")
+    status = tempfile.mkdtemp(prefix="nianbao-workers-")
+    done: dict[int, Parsed] = {}
+    dead: dict[str, str] = {}  # relpath → why its worker died
+    try:
+        while len(done) < len(chunks):
+            todo = [i for i in range(len(chunks)) if i not in done]
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=I.init_worker,
+                                       initargs=(I.limits(), status, os.getpid()))
+            try:
+                futures = {i: pool.submit(task, [x for x in chunks[i] if x[1] not in dead]) for i in todo}
+                for i in todo:
+                    done[i] = futures[i].result()
+                    if progress:
+                        progress(len(chunks[i]))
+            except BrokenProcessPool:
+                procs = dict(pool._processes or {})  # (the executor forgets them when it shuts down)
+                pool.shutdown(wait=True, cancel_futures=True)
+                for p in procs.values():
+                    p.join(5)
+                # a worker the pool terminated (SIGTERM) or that is somehow still running is not the culprit
+                found = I.culprits(status, {pid: p.exitcode for pid, p in procs.items() if p.exitcode is not None})
+                if not found:  # no worker said what it was reading: fail the first unfinished chunk whole
+                    first = next(i for i in todo if i not in done)
+                    found = {rel: I.died(None) + " (one of its batch; the file could not be told apart)"
+                             for _, rel in chunks[first] if rel not in dead}
+                dead.update(found)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        shutil.rmtree(status, ignore_errors=True)
+    parts = [done[i] for i in range(len(chunks))]
+    if dead:
+        parts.append(_died(chunks, dead))
+    return parts
+
+
+def _died(chunks: list[list[tuple[str, str]]], dead: dict[str, str]) -> Parsed:
+    """Failure rows for the files whose worker died."""
+    rows = []
+    for path, rel in (x for chunk in chunks for x in chunk if x[1] in dead):
+        try:
+            data = Path(path).read_bytes()
+            sha, size = hashlib.sha256(data).hexdigest(), len(data)
+        except OSError:
+            sha, size = None, None
+        rows.append({"report_id": report_id(rel), "source": Path(path).name, "path": rel, "sha256": sha,
+                     "size": size, "error": dead[rel], "parser": PARSER_VERSION})
+    return Parsed(pl.DataFrame(schema=F.REPORT_SCHEMA), F.cells_frame([]),
+                  pl.DataFrame(rows, schema=F.FAILURE_SCHEMA))
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -107,22 +183,15 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
     workers = workers or os.cpu_count() or 1
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork worker's child: it cannot start a pool
         workers = 1
-    parts: list[Parsed] = []
-    if workers == 1 or len(items) <= batch_size:
-        for chunk in _chunks(items, batch_size):
+    chunks = list(_chunks(items, batch_size))
+    if workers == 1:
+        parts = []
+        for chunk in chunks:
             parts.append(task(chunk))
             if progress:
                 progress(len(chunk))
     else:
-        # forkserver: workers start from a small clean process, not a copy of the caller (a Dagster run
-        # holding hundreds of MB), so each worker's memory is the parser's, and no lock or thread of the
-        # caller is inherited half-way
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            chunks = list(_chunks(items, batch_size))
-            for chunk, part in zip(chunks, pool.map(task, chunks)):
-                parts.append(part)
-                if progress:
-                    progress(len(chunk))
+        parts = _on_pool(chunks, task, workers, progress)
     if not parts:
         parts = [parse_batch([], keep)]
     statuses: dict[str, int] = {}
@@ -130,7 +199,7 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
         for status, n in (p.statuses or {}).items():
             statuses[status] = statuses.get(status, 0) + n
     return Parsed(
-        pl.concat([p.reports for p in parts]),
+        pl.concat([p.reports for p in parts], how="diagonal"),  # (failure-only parts have no `segment`)
         pl.concat([p.cells for p in parts]),
         pl.concat([p.failures for p in parts]),
         [o for p in parts for o in (p.objects or [])] if keep else None,

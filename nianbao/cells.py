@@ -10,6 +10,9 @@ Policy (REPORT_TEMPLATE.md, "Cell values"):
 * a number with a unit is converted to the column's unit and noted ("251000元" → 25.1 万元);
 * a number followed by a bracketed annotation keeps the number and notes the annotation
   ("22（其中修订16件）" → 22);
+* a number the published types cannot hold exactly is `invalid` with the reason, never rounded or cut:
+  a count beyond a 64-bit integer, an amount with more than 32 digits before the point or 6 after it
+  (the datasets' `Decimal(38,6)`);
 * anything else is `invalid` (value None, raw kept) and breaks `values.non_negative_integer`.
 
 Values are `Decimal`, never binary floats, so fee amounts such as 4166.241619 stay exact.
@@ -31,6 +34,8 @@ NOT_PRINTED = "not_printed"
 COUNTED_AS_ZERO = (BLANK, PLACEHOLDER)
 UNKNOWN = (INVALID, AMBIGUOUS, MISSING)
 
+INT64_MAX = 2**63 - 1
+DECIMAL_INT_DIGITS, DECIMAL_SCALE = 32, 6  # Decimal(38, 6), the published amount type
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _UNIT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万元|元)$")
@@ -55,8 +60,11 @@ def clean(raw: str) -> str:
 
 @lru_cache(maxsize=65536)  # asked for every cell the tokenizer meets
 def looks_like_value(raw: str) -> bool:
-    """True when a cell's text is a number, a placeholder, or a number with a unit or note."""
-    return read(raw).status != INVALID
+    """True when a cell's text is a number, a placeholder, or a number with a unit or note (whether or not
+    the number fits the published types: a too-large number is still a value token, read as invalid)."""
+    if raw.isascii() and raw.isdigit():
+        return True
+    return _read(raw, "count").status != INVALID
 
 
 # Footnote markers printed beside a number: superscript and subscript digits, circled and parenthesised
@@ -67,13 +75,34 @@ _MARKER_RUN = re.compile(f"[{re.escape(_MARKERS)}]+|\\ue000\\d+|\\^\\d+")
 _HAS_MARKER = re.compile(f"[{re.escape(_MARKERS)}\\ue000^]")
 
 
+def _representable(v: CellValue, kind: str, raw: str) -> CellValue:
+    """`v`, or `invalid` with the reason when its value does not fit the published type exactly."""
+    if v.status != VALUE or v.value is None:
+        return v
+    value = v.value
+    if kind == "decimal":
+        sign, digits, exponent = value.as_tuple()
+        scale = max(0, -exponent)
+        if len(digits) - scale > DECIMAL_INT_DIGITS or (scale > DECIMAL_SCALE and value != round(value, DECIMAL_SCALE)):
+            return CellValue(INVALID, note=f"amount beyond Decimal(38,6) (at most {DECIMAL_INT_DIGITS} digits before "
+                                           f"the point and {DECIMAL_SCALE} after)")
+        return v
+    if abs(value) > INT64_MAX:
+        return CellValue(INVALID, note="number too large for a count (over 2^63-1)")
+    return v
+
+
 @lru_cache(maxsize=65536)  # cells repeat ("0" above all); readings are immutable
 def read(raw: str | None, kind: str = "count") -> CellValue:
     """Read one cell's printed text under the policy above. `kind` is count, decimal or signed."""
     if raw is None:
         return CellValue(MISSING, note="cell not found")
-    if raw.isascii() and raw.isdigit():  # the common case, without normalisation
+    if raw.isascii() and raw.isdigit() and len(raw) < 19:  # the common case, without normalisation
         return CellValue(VALUE, Decimal(raw))
+    return _representable(_read(raw, kind), kind, raw)
+
+
+def _read(raw: str, kind: str) -> CellValue:
     if _HAS_MARKER.search(raw):
         markers = "".join(_MARKER_RUN.findall(raw))
         bare = _MARKER_RUN.sub("", raw)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nianbao.cells import INT64_MAX
+
 # (key, pattern): the number is group "n"; units 件/起/宗
 _UNIT = r"\s*(?P<n>\d+)\s*(?:件|起|宗)"
 PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p in (
@@ -47,5 +49,7 @@ def stated_counts(text: str) -> dict[str, int]:
     for line in prose_lines(text):
         for key, pattern in PATTERNS:
             for m in pattern.finditer(line):
-                found.setdefault(key, set()).add(int(m.group("n")))
+                n = int(m.group("n"))
+                if n <= INT64_MAX:  # a figure no count can be is not a statement of one
+                    found.setdefault(key, set()).add(n)
     return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}

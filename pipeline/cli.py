@@ -11,12 +11,21 @@ from pathlib import Path
 
 def _expand(paths: list[str]) -> list[str]:
     """The files named, a folder standing for every input file in it as the pipeline lists a raw folder
-    (`assets.resources.RawReports.files`: hidden files and the manifest left out, sorted by path)."""
+    (`assets.resources.RawReports.files`: hidden files and the manifest left out, sorted by path). A file
+    named twice (directly or through a folder) is judged once, with a note on stderr."""
     from assets.resources import RawReports
 
     out: list[str] = []
+    seen: dict[str, str] = {}
     for p in paths:
-        out += [full for full, _ in RawReports(root=p).files()] if Path(p).is_dir() else [p]
+        for f in ([full for full, _ in RawReports(root=p).files()] if Path(p).is_dir() else [p]):
+            same = os.path.realpath(f)
+            if same in seen:
+                what = "given twice" if f == seen[same] else f"the same file as {seen[same]}"
+                print(f"nianbao: {f}: {what}, judged once", file=sys.stderr)
+                continue
+            seen[same] = f
+            out.append(f)
     return out
 
 

@@ -29,6 +29,9 @@ _RUN = re.compile(r"[+-]?\d(?:[\d\u00a0 ]|[+-](?=\d))*(?:\.\d+)?(?:万元|元)?"
 _CJK = re.compile(r"[\u4e00-\u9fff（(]")
 MAX_READINGS = 5000  # per row; past this the row is left ambiguous rather than searched further
 MAX_COMBINATIONS = 200_000
+# a cell holds at most 19 digits (a count is a 64-bit integer, cells.py) plus a decimal part and a unit:
+# a longer run cannot be read as the row's cells and is not searched (the search is polynomial in its length)
+MAX_CELL_CHARS = 19 + 10
 
 
 def is_glued(text: str) -> bool:
@@ -152,14 +155,25 @@ def _sum_group(digits: str, cuts: frozenset[int], pos: int, end: int, k: int) ->
             yield (*parts, total)
 
 
+def unreadable(digits: str, cuts: frozenset[int], n: int) -> bool:
+    """True when no reading of `digits` as `n` cells can exist, found without searching: more certain
+    cuts than cell boundaries, or more characters than n cells can hold."""
+    return len(cuts) >= n or len(digits) > n * MAX_CELL_CHARS
+
+
 def row_readings(digits: str, cuts: frozenset[int], k: int) -> list[tuple[int, ...]]:
-    """Readings of one whole row: k counts and their total."""
+    """Readings of one whole row: k counts and their total (none when the run holds anything but digits,
+    e.g. "0.0": counts are whole numbers)."""
+    if not digits.isdigit() or unreadable(digits, cuts, k + 1):
+        return []
     return list(itertools.islice(_sum_group(digits, cuts, 0, len(digits), k), MAX_READINGS + 1))
 
 
 def review_readings(digits: str, cuts: frozenset[int]) -> list[tuple[int, ...]]:
     """Readings of table 四: three groups of four counts and a total, one after the other."""
     size = len(digits)
+    if not digits.isdigit() or unreadable(digits, cuts, 15):
+        return []
 
     def rec(pos: int, groups: int) -> Iterator[tuple[int, ...]]:
         if groups == 0:
@@ -220,6 +234,11 @@ def _plain(table, row: str, cols: tuple[str, ...], tokens: list[Token]) -> bool:
     return True
 
 
+def _short(run: str, width: int = 60) -> str:
+    """A digit run as quoted in a note: at most `width` characters."""
+    return repr(run if len(run) <= width else run[:width] + f"… ({len(run)} characters)")
+
+
 def _show(reading: tuple) -> str:
     return "/".join(str(x) for x in reading)
 
@@ -228,7 +247,7 @@ def _put(table, row: str, cols: tuple[str, ...], found: list[tuple], run: str, l
     """Decided cells get the decoded text (and a note); cells on which the readings differ are ambiguous."""
     if not found:
         for c in cols:
-            table.ambiguous[(row, c)] = (f"glued digits {run!r} cannot be read as {len(cols)} numbers"
+            table.ambiguous[(row, c)] = (f"glued digits {_short(run)} cannot be read as {len(cols)} numbers"
                                          + (" adding up to the total" if len(cols) > 3 else ""), ())
         return
     shown = tuple(_show(r) for r in found[:20]) + (("…",) if len(found) > 20 else ())
@@ -236,9 +255,9 @@ def _put(table, row: str, cols: tuple[str, ...], found: list[tuple], run: str, l
         values = {r[j] for r in found}
         if len(values) == 1:
             table.cells[(row, c)] = Token(VALUE, str(found[0][j]), line)
-            table.cell_notes[(row, c)] = f"decoded from glued digits {run!r}"
+            table.cell_notes[(row, c)] = f"decoded from glued digits {_short(run)}"
         else:
-            table.ambiguous[(row, c)] = (f"glued digits {run!r} have {len(found)} readings", shown)
+            table.ambiguous[(row, c)] = (f"glued digits {_short(run)} have {len(found)} readings", shown)
 
 
 def decode_active(table, tpl: T.Template) -> None:
@@ -249,7 +268,8 @@ def decode_active(table, tpl: T.Template) -> None:
         if _plain(table, code, tuple(c.code for c in cols), tokens):
             continue
         digits, cuts, line = run_of(tokens)
-        found = list(itertools.islice(readings(digits, cuts, tuple(c.kind for c in cols)), MAX_READINGS))
+        found = [] if unreadable(digits, cuts, len(cols)) else list(
+            itertools.islice(readings(digits, cuts, tuple(c.kind for c in cols)), MAX_READINGS))
         _put(table, code, tuple(c.code for c in cols), found, digits, line)
 
 
@@ -261,7 +281,8 @@ def decode_applications(table, tpl: T.Template) -> None:
             continue
         digits, cuts, line = run_of(tokens)
         found = row_readings(digits, cuts, len(T.APPLICANTS))
-        if not found:  # a row total misprinted: keep only what the digits alone decide
+        if not found and not unreadable(digits, cuts, len(T.APPLICANT_CODES)):
+            # a row total misprinted: keep only what the digits alone decide
             found = list(itertools.islice(readings(digits, cuts, ("count",) * len(T.APPLICANT_CODES)), 2))
             found = [tuple(int(x) for x in r) for r in found]
         meta[code], rows[code] = (digits, line), found

@@ -34,8 +34,21 @@ def _rows(table) -> list[list[str]]:
     return [[_cell_text(td) for td in tr.iter() if td.tag in ("td", "th")] for tr in table.css("tr")]
 
 
-def _walk(node, out: list[str], buf: list[str]) -> None:
-    for child in node.iter(include_text=True):
+def _walk(root, out: list[str], buf: list[str]) -> None:
+    """The text of `root`'s descendants: block elements as lines, innermost tables as TAB rows.
+
+    Iterative (an explicit stack of open elements), so a page nested thousands of elements deep reads
+    like any other instead of exhausting Python's recursion limit."""
+    end = object()
+    stack = [(root.iter(include_text=True), False)]  # (an open element's children, is it a block)
+    while stack:
+        children, block = stack[-1]
+        child = next(children, end)
+        if child is end:
+            stack.pop()
+            if block:
+                _flush(out, buf)
+            continue
         tag = child.tag
         if tag == "-text":
             buf.append(child.text_content or "")
@@ -45,17 +58,15 @@ def _walk(node, out: list[str], buf: list[str]) -> None:
         if tag == "table":
             _flush(out, buf)
             if len(child.css("table")) > 1:  # css() includes the node itself
-                _walk(child, out, buf)  # a layout table: its cells are blocks
+                stack.append((child.iter(include_text=True), False))  # a layout table: its cells are blocks
             else:
                 out.extend("\t".join(r) for r in _rows(child))
                 out.append("")
             continue
-        block = tag in _BLOCK
-        if block:
+        is_block = tag in _BLOCK
+        if is_block:
             _flush(out, buf)
-        _walk(child, out, buf)
-        if block:
-            _flush(out, buf)
+        stack.append((child.iter(include_text=True), is_block))
 
 
 def _flush(out: list[str], buf: list[str]) -> None:
