@@ -56,6 +56,15 @@ class Warehouse(ConfigurableResource):
         """A warehouse-wide state file."""
         return Path(self.root) / file
 
+    def sweep_temp_files(self) -> int:
+        """Delete the temp files of interrupted atomic writes (`.<name>.<random>.tmp`, left by a killed
+        run); only while holding the warehouse (`assets.lock`). Returns how many."""
+        n = 0
+        for p in Path(self.root).rglob(".*.tmp"):
+            p.unlink(missing_ok=True)
+            n += 1
+        return n
+
     def cell_store(self) -> CellStore:
         """The parsed-cells store."""
         return CellStore(Path(self.root) / "parsed_cells")

@@ -17,7 +17,9 @@ import polars as pl
 
 from nianbao import frames as F
 from nianbao import isolation as I
+from nianbao.decode import MAX_BYTES
 from nianbao.parsers import parse_bytes
+from nianbao.rawfiles import NotRegular, open_regular
 from nianbao.report import ParsedReport, ParseError
 from nianbao.version import PARSER_VERSION
 
@@ -57,7 +59,15 @@ def with_folder_region(rep: ParsedReport, relpath: str) -> ParsedReport:
 def _parse_one(path: str, relpath: str):
     rid = report_id(relpath)
     try:
-        data = Path(path).read_bytes()
+        with open_regular(path) as f:  # a FIFO put there since the inventory is not waited on
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:  # not even read
+                return rid, None, {"path": relpath, "sha256": None, "size": size,
+                                   "error": f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit "
+                                            "for one report"}
+            data = f.read()
+    except NotRegular as e:
+        return rid, None, {"path": relpath, "sha256": None, "size": None, "error": str(e)}
     except OSError as e:
         return rid, None, {"path": relpath, "sha256": None, "size": None, "error": f"cannot read file: {e.strerror}"}
     sha = hashlib.sha256(data).hexdigest()

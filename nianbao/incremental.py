@@ -10,6 +10,7 @@ import polars as pl
 
 from nianbao import frames as F
 from nianbao.batch import Parsed, parse_batch, parse_many
+from nianbao.rawfiles import unreadable
 from nianbao.store import SEGMENT_REPORTS, UNKNOWN_YEAR, CellStore, segment_id, year_key  # noqa: F401
 from nianbao.version import PARSER_VERSION
 
@@ -61,7 +62,10 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
         keep = (done.filter(pl.col("parser") == PARSER_VERSION)
                 .join(current, on=["path", "sha256"], how="semi").select("report_id"))
     kept_ids = keep["report_id"].implode()
-    todo = inventory.filter(~pl.col("report_id").is_in(kept_ids))
+    # an input with a problem (a FIFO, a link leading outside the raw folder, …) fails without being opened
+    todo, not_read = unreadable(inventory.filter(~pl.col("report_id").is_in(kept_ids)))
+    if progress and not_read.height:
+        progress(not_read.height)
     items = [(f"{root}/{p}", p) for p in todo["path"].to_list()]
     new = parse_many(items, workers=workers or None, batch_size=SEGMENT_REPORTS, progress=progress,
                      task=partial(parse_and_store, root=str(store.root)))
@@ -77,7 +81,7 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
         gone = previous.reports.filter(~pl.col("report_id").is_in(kept_ids))
     reports = store.compact(pl.concat([old_r, new_reports.select(list(INDEX_SCHEMA))]))
     reports = reports.sort("year", "path", nulls_last=True)
-    failures = pl.concat([old_f, new.failures]).sort("path")
+    failures = pl.concat([old_f, new.failures, not_read]).sort("path")
     dropped = 0 if previous is None else previous.n_inputs - old_r.height - old_f.height
     touched = set(_years(new.reports)) | set(_years(gone))
     present = set(_years(reports))

@@ -12,8 +12,10 @@ that only one raw file has); `body`, `region_code` and `url` may each be empty; 
 ignored. A row overrides, for its file, the body (and so the body type, classified again), the region
 (code → province, prefecture, county and level from the division data; a body without a code is
 resolved again, with the parsed region as context), and adds a note naming the manifest line. An
-unknown region code or a file named twice is an error naming the line; a row whose file is not in the
-raw folder is only reported.
+unknown region code, a file named twice, a row csv cannot read (a field over csv's limit of 128 Ki
+characters) or a quote left open (which would swallow the rows after it) is an error naming the manifest
+and the line: the manifest is refused, never applied in part. A row whose file is not in the raw folder
+is only reported.
 
 A report's `parser` column carries the manifest row it was given (`<version>+manifest.<tag>`): so a
 changed row re-parses only its file, and the year stages, which key their reuse on the parser column,
@@ -83,19 +85,92 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+class _Lines:
+    """The manifest's lines, handed to csv one by one and counted: the line a record begins on is known even
+    when csv fails in the middle of it."""
+
+    def __init__(self, text: str):
+        self.lines = io.StringIO(text, newline="").readlines()  # split as csv splits: \n, \r\n or \r
+        self.read = 0  # lines handed to csv so far
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.read == len(self.lines):
+            raise StopIteration
+        self.read += 1
+        return self.lines[self.read - 1]
+
+    def next_record(self) -> int:
+        """The number of the line the next record begins on (csv skips empty lines)."""
+        i = self.read
+        while i < len(self.lines) and not self.lines[i].strip("\r\n"):
+            i += 1
+        return i + 1
+
+
+def _records(reader: csv.DictReader, lines: _Lines, path: Path):
+    """(line number, row) of each record after the header. A record csv cannot read (a field over csv's size
+    limit) or a field running over several lines (an unterminated quote, which swallows the rows after
+    it) refuses the manifest: a ManifestError naming the line the record begins on."""
+    while True:
+        start = lines.next_record()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ManifestError(f"{path}, line {start}: cannot read the row ({_csv_reason(e)})") from None
+        end = lines.read
+        if end == len(lines.lines) and _open_at_end("".join(lines.lines[start - 1:end])):
+            raise ManifestError(f"{path}, line {start}: unterminated quote: the quoted field opened on this line "
+                                "runs to the end of the file")
+        if any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in row.values()):
+            raise ManifestError(f"{path}, line {start}: a quoted field runs from this line to line {end} (a quote "
+                                "left open?): a field cannot span lines")
+        yield reader.line_num, row
+
+
+def _open_at_end(record: str) -> bool:
+    """Whether the file's last record ends inside a quoted field (csv, lenient, would take the rest of the
+    file, or of the line, as the field's text)."""
+    try:
+        list(csv.reader(io.StringIO(record, newline=""), strict=True))
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
+def _csv_reason(e: csv.Error) -> str:
+    """csv's complaint in words: the field size limit named as such (an unterminated quote often causes it)."""
+    if "field larger than field limit" in str(e):
+        return (f"a field is over csv's limit of {csv.field_size_limit():,} characters: an unterminated quote, "
+                "or not a manifest")
+    return str(e)
+
+
 def read_manifest(path: str | Path) -> list[Entry]:
-    """The rows of a manifest, checked: a `file` column, known region codes, each file named once."""
+    """The rows of a manifest, checked: a `file` column, known region codes, each file named once.
+
+    Any row that cannot be read or used (a field over csv's size limit, an unterminated quote, an empty
+    file column, an unknown region code, a file named twice) refuses the whole manifest: a ManifestError
+    naming the manifest and the line, rather than a manifest applied in part."""
     from nianbao.regions import division
 
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
-    header = [(h or "").strip() for h in reader.fieldnames or []]
+    lines = _Lines(_text(path))
+    reader = csv.DictReader(lines)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as e:
+        raise ManifestError(f"{path}, line 1: cannot read the header line ({_csv_reason(e)})") from None
+    header = [(h or "").strip() for h in fieldnames or []]
     if "file" not in header:
         raise ManifestError(f"{path}: no 'file' column in the header line (expected {', '.join(COLUMNS)})")
     reader.fieldnames = header
     entries, seen = [], {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _records(reader, lines, path):
         file = _clean(row.get("file"))
         if file is None:
             if not any(_clean(v) for v in row.values() if isinstance(v, str)):

@@ -5,33 +5,43 @@ and what failed in it: contract errors of quarantined reports, files that failed
 failed steps. `State` remembers per channel the failures already sent (`<warehouse>/_alerts/state.json`),
 so the same failures are never sent twice, a failure that was resolved and comes back is sent again, and a
 channel that was down gets the open failures with the next run. `render` writes the message; `deliver`
-sends it with retries and logs, never raises. The `Alerts` resource holds the configuration; the sensor in
-pipeline/sensors.py and `nianbao run` call `Alerts.send_after`.
+sends it with retries and logs, never raises: every try runs in a daemon thread cut off after the attempt
+timeout (its sockets are shut so a trickling or silent endpoint cannot hold it), and all tries of one
+message fit in a total deadline. A message no try delivered is appended to the dead letters
+(`<warehouse>/_alerts/dead_letter.jsonl`). Webhook URLs carry tokens: channels are named, logged and
+recorded by a redacted URL (`redact_url`) plus a short digest of the full one, never the URL itself.
+The `Alerts` resource holds the configuration; the sensors in pipeline/sensors.py and `nianbao run` call
+`Alerts.send_after`.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import os
+import re
 import smtplib
+import socket
 import ssl
+import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 import polars as pl
-from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, EnvVar, RunsFilter
 
 from assets.checks import FAMILIES
 from assets.warehouse import Warehouse
@@ -137,9 +147,10 @@ def judged(instance: DagsterInstance, run_id: str, job: str) -> tuple[set[str], 
             scopes.add(f"step:{e.step_key}")
         elif e.event_type == DagsterEventType.STEP_FAILURE:
             err = e.event_specific_data.error
-            if err is not None and err.cls_name != CHECK_STEP_ERROR:
-                failures.append(Failure("step", f"step:{e.step_key}", e.step_key, rule=err.cls_name or "",
-                                        message=first_line(err.message)))
+            cause = user_error(err)
+            if err is not None and CHECK_STEP_ERROR not in (err.cls_name, cause.cls_name):
+                failures.append(Failure("step", f"step:{e.step_key}", e.step_key, rule=cause.cls_name or "",
+                                        message=error_line(cause)))
         elif e.event_type == DagsterEventType.RUN_FAILURE:
             run_failure = e.message or "run failed"
     if run_failure and not failures:  # failed outside any step (e.g. the run worker died)
@@ -182,6 +193,23 @@ def first_line(text: str | None) -> str:
     return lines[0][:300] if lines else ""
 
 
+# Dagster wraps what the step's code raised in this error ("Error occurred while executing op …").
+STEP_WRAPPER = "DagsterExecutionStepExecutionError"
+
+
+def user_error(err):
+    """The error the step's own code raised: Dagster's step wrapper unwrapped to its cause."""
+    while err is not None and err.cls_name == STEP_WRAPPER and err.cause is not None:
+        err = err.cause
+    return err
+
+
+def error_line(err) -> str:
+    """The first line of an error's message without its "ClassName: " prefix (the class is told apart)."""
+    line = first_line(err.message)
+    return line.removeprefix(f"{err.cls_name}: ") if err.cls_name else line
+
+
 # --- what was already sent -----------------------------------------------------------------------
 
 class State:
@@ -222,6 +250,21 @@ class State:
 
     def save(self) -> None:
         write_text_atomic(json.dumps(self.sent, indent=1, sort_keys=True), self.path)
+
+    def adopt_legacy(self, channels: list) -> None:
+        """Rename the webhook keys of the old naming (`webhook:kind:host:port/path:digest`, which put Feishu
+        and Slack hook secrets in this file in clear) to today's redacted names. A key whose kind and URL
+        digest match a configured channel becomes that channel's (what it was sent is kept); one matching
+        no channel is dropped: were that channel configured again, it gets the open failures once more."""
+        names = {(ch.kind, ch.digest): ch.name for ch in channels if isinstance(ch, WebhookChannel)}
+        for key in [k for k in self.sent if LEGACY_WEBHOOK.fullmatch(k)]:
+            m, entry = LEGACY_WEBHOOK.fullmatch(key), self.sent.pop(key)
+            if (m["kind"], m["digest"]) in names:
+                self.sent.setdefault(names[m["kind"], m["digest"]], entry)
+
+
+# A webhook channel's state key before redaction (no scheme, the path in clear, the URL digest last).
+LEGACY_WEBHOOK = re.compile(r"webhook:(?P<kind>[a-z]+):(?!.*://).*:(?P<digest>[0-9a-f]{8})")
 
 
 # --- the message ---------------------------------------------------------------------------------
@@ -370,7 +413,181 @@ def places(findings: Findings, reports: list[dict], dagster_url: str) -> dict[st
     return out
 
 
+# --- secrets: kept out of channel names, logs, state and dead letters --------------------------------
+
+REDACTED = "***"
+# Query parameters that carry a credential: DingTalk access_token, WeCom key, signatures, passwords, ….
+SECRET_PARAM = re.compile(r"token|key|secret|sign|auth|pass|pwd|credential|code", re.I)
+# The same parameters inside free text (an error message that quotes a URL).
+SECRET_IN_TEXT = re.compile(r"([?&][^=&\s'\"]*(?:token|key|secret|sign|auth|pass|pwd|credential|code)"
+                            r"[^=&\s'\"]*=)[^&\s'\"#]+", re.I)
+# Path segments after which a hook's path is its secret: Feishu …/hook/<id>, Slack /services/T…/B…/<secret>,
+# Slack workflows /triggers/…, Discord-like /webhooks/<id>/<token>.
+HOOK_SEGMENTS = {"hook", "hooks", "services", "webhooks", "triggers"}
+# Any other path segment that looks like a token: 16 or more characters, letters and digits.
+TOKEN_LIKE = re.compile(r"(?=[^/]*\d)(?=[^/]*[A-Za-z])[A-Za-z0-9_.~%-]{16,}")
+MIN_SECRET = 4  # shorter secrets are not searched for in free text (they would cut ordinary words)
+
+
+def url_secrets(url: str) -> tuple[str, list[str]]:
+    """(the URL with its secrets replaced by ***, those secrets, raw and percent-decoded): the user info of
+    user:password@, the values of credential-like query parameters, a hook's path after /hook/, /services/,
+    /webhooks/ or /triggers/, any other path segment that looks like a token. The fragment is dropped."""
+    u = urllib.parse.urlsplit(url)
+    userinfo, at, host = u.netloc.rpartition("@")
+    secrets = [userinfo, userinfo.partition(":")[2]] if at else []
+    segments, path = u.path.split("/"), []
+    for i, segment in enumerate(segments):
+        rest = "/".join(segments[i:])
+        if i > 0 and segments[i - 1].lower() in HOOK_SEGMENTS and rest:
+            secrets += [rest, *segments[i:]]
+            path.append(REDACTED)
+            break
+        secret = bool(TOKEN_LIKE.fullmatch(segment))
+        secrets += [segment] * secret
+        path.append(REDACTED if secret else segment)
+    query = []
+    for part in u.query.split("&") if u.query else []:
+        name, eq, value = part.partition("=")
+        secret = bool(eq and value and SECRET_PARAM.search(urllib.parse.unquote_plus(name)))
+        secrets += [value] * secret
+        query.append(f"{name}={REDACTED}" if secret else part)
+    netloc = f"{REDACTED}@" * bool(at) + host
+    redacted = urllib.parse.urlunsplit((u.scheme, netloc, "/".join(path), "&".join(query), ""))
+    secrets += [urllib.parse.unquote_plus(x) for x in secrets]
+    return redacted, list(dict.fromkeys(x for x in secrets if x))
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown, logged and recorded, e.g. https://oapi.dingtalk.com/robot/send?access_token=***."""
+    return url_secrets(url)[0]
+
+
+def scrub(text: str, secrets: list[str], urls: dict[str, str] | None = None) -> str:
+    """`text` with each URL of `urls` replaced by its redacted form, credential-like query values by ***,
+    then every secret (the longest first; none shorter than MIN_SECRET characters) by ***."""
+    for url, redacted in (urls or {}).items():
+        text = text.replace(url, redacted)
+    text = SECRET_IN_TEXT.sub(rf"\g<1>{REDACTED}", text)
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+# --- a try that cannot hang -----------------------------------------------------------------------
+
+class Cutoff:
+    """The sockets one delivery attempt opened. `expire` shuts them down, which ends a read that is blocked
+    or trickling, so the thread of a try that ran out of time finishes too instead of hanging on."""
+
+    def __init__(self):
+        self.sockets: list[socket.socket] = []
+        self.expired = False
+        self.lock = threading.Lock()
+
+    def hold(self, sock: socket.socket) -> socket.socket:
+        """Keep `sock` to shut when time is up (at once if it already is); returns it."""
+        with self.lock:
+            self.sockets.append(sock)
+            late = self.expired
+        if late:
+            shut(sock)
+        return sock
+
+    def expire(self) -> None:
+        """Time is up: shut every socket held, and any held later."""
+        with self.lock:
+            self.expired = True
+            held = list(self.sockets)
+        for sock in held:
+            shut(sock)
+
+
+def shut(sock: socket.socket) -> None:
+    """Shut a socket down both ways (a reader blocked on it returns); one already closed is left alone."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
+
+
+def guarded_http(connection_class: type, cutoff: Cutoff) -> type:
+    """`connection_class` (http.client) whose sockets, the plain one and the TLS one over it, are held by `cutoff`."""
+
+    class Guarded(connection_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            create = self._create_connection
+            self._create_connection = lambda *a, **kw: cutoff.hold(create(*a, **kw))
+
+        def connect(self):
+            super().connect()
+            cutoff.hold(self.sock)
+
+    return Guarded
+
+
+class GuardedHTTPHandler(urllib.request.HTTPHandler):
+    """urllib's http:// handler with sockets held by a Cutoff."""
+
+    def __init__(self, cutoff: Cutoff):
+        super().__init__()
+        self.cutoff = cutoff
+
+    def http_open(self, req):
+        return self.do_open(guarded_http(http.client.HTTPConnection, self.cutoff), req)
+
+
+class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    """urllib's https:// handler with sockets held by a Cutoff."""
+
+    def __init__(self, cutoff: Cutoff):
+        super().__init__()
+        self.cutoff = cutoff
+
+    def https_open(self, req):
+        return self.do_open(guarded_http(http.client.HTTPSConnection, self.cutoff), req, context=self._context)
+
+
+def guarded_smtp(smtp_class: type, cutoff: Cutoff) -> type:
+    """`smtp_class` (smtplib.SMTP or SMTP_SSL) whose socket, also after STARTTLS, is held by `cutoff`."""
+
+    class Guarded(smtp_class):
+        def _get_socket(self, host, port, timeout):
+            return cutoff.hold(super()._get_socket(host, port, timeout))
+
+        def starttls(self, *args, **kwargs):
+            reply = super().starttls(*args, **kwargs)
+            cutoff.hold(self.sock)
+            return reply
+
+    return Guarded
+
+
+def attempt(channel, message: Message, seconds: float) -> None:
+    """One try at sending, cut off after `seconds`: the send runs in a daemon thread; when time is up, its
+    sockets are shut (so that thread ends soon too) and TimeoutError is raised. The send's error is raised."""
+    cutoff, raised = Cutoff(), []
+
+    def send() -> None:
+        try:
+            channel.send(message, cutoff)
+        except BaseException as e:  # noqa: BLE001 (handed over to the caller's thread)
+            raised.append(e)
+
+    worker = threading.Thread(target=send, name="nianbao-alert-send", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        cutoff.expire()
+        raise TimeoutError(f"no complete answer within {seconds:.3g} s")
+    if raised:
+        raise raised[0] if isinstance(raised[0], Exception) else RuntimeError(repr(raised[0]))
+
+
 # --- channels ------------------------------------------------------------------------------------
+# A channel has a `name` (its state key, shown and logged: never a secret), `send(message, cutoff)` and
+# `redact(text)`, which hides its secrets in an error or log text.
 
 @dataclass(frozen=True)
 class LogChannel:
@@ -379,8 +596,11 @@ class LogChannel:
     log: logging.Logger | None = None
     name: str = "log"
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, cutoff: Cutoff | None = None) -> None:
         (self.log or LOGGER).warning("%s\n%s", message.title, message.text())
+
+    def redact(self, text: str) -> str:
+        return text
 
 
 @dataclass(frozen=True)
@@ -407,10 +627,11 @@ class SmtpChannel:
         msg.set_content(message.text())
         return msg
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message, cutoff: Cutoff | None = None) -> None:
+        """Connect, STARTTLS if asked, log in if a user is set, send; the sockets are held by `cutoff`."""
         if not self.recipients:
             raise ValueError("no recipients configured (NIANBAO_ALERT_SMTP_TO)")
-        cls = smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP
+        cls = guarded_smtp(smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP, cutoff or Cutoff())
         with cls(self.host, self.port, timeout=self.timeout) as smtp:
             if self.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
@@ -419,18 +640,24 @@ class SmtpChannel:
                 smtp.login(user, os.environ.get(self.password_env, ""))
             smtp.send_message(self.email(message))
 
+    def redact(self, text: str) -> str:
+        """`text` without the SMTP password."""
+        return scrub(text, [os.environ.get(self.password_env, "")])
+
 
 KINDS = ("dingtalk", "wecom", "feishu", "slack", "generic")
 HOSTS = {"oapi.dingtalk.com": "dingtalk", "qyapi.weixin.qq.com": "wecom", "open.feishu.cn": "feishu",
          "open.larksuite.com": "feishu", "hooks.slack.com": "slack"}
 # Message size limits of the bots (bytes of the text), with room for the JSON around it.
 LIMITS = {"dingtalk": 19_000, "wecom": 4_000, "feishu": 19_000, "slack": 39_000}
+REPLY_BYTES = 65_536  # a bot's answer is read up to this much
 
 
 @dataclass(frozen=True)
 class WebhookChannel:
     """An incoming-webhook bot: POSTs JSON in the shape its kind expects; DingTalk and Feishu messages are
-    signed when NIANBAO_ALERT_<KIND>_SECRET is set (加签 / 签名校验)."""
+    signed when NIANBAO_ALERT_<KIND>_SECRET is set (加签 / 签名校验). Its name is the kind, the redacted URL
+    and a digest of the full URL: stable, distinct per URL, and free of the token."""
 
     url: str
     kind: str = "generic"
@@ -445,12 +672,23 @@ class WebhookChannel:
         return cls(spec, HOSTS.get(urllib.parse.urlsplit(spec).hostname or "", "generic"), timeout)
 
     @property
+    def digest(self) -> str:
+        """The first 8 hex digits of the full URL's sha256: tells apart URLs that redact alike."""
+        return hashlib.sha256(self.url.encode()).hexdigest()[:8]
+
+    @property
     def name(self) -> str:
-        u = urllib.parse.urlsplit(self.url)
-        return f"webhook:{self.kind}:{u.hostname}:{u.port or ''}{u.path}:{hashlib.sha256(self.url.encode()).hexdigest()[:8]}"
+        # Before issue 14 the name held the URL's path in clear (Feishu and Slack hook secrets went into
+        # state.json and the logs); State.adopt_legacy renames such keys, keeping what they were sent.
+        return f"webhook:{self.kind}:{redact_url(self.url)} #{self.digest}"
 
     def secret(self) -> str:
         return os.environ.get(f"NIANBAO_ALERT_{self.kind.upper()}_SECRET", "")
+
+    def redact(self, text: str) -> str:
+        """`text` without this bot's URL secrets or signing secret."""
+        redacted, secrets = url_secrets(self.url)
+        return scrub(text, [*secrets, self.secret()], {self.url: redacted})
 
     def payload(self, message: Message, now: float | None = None) -> dict:
         """The JSON body for this kind of bot."""
@@ -477,15 +715,21 @@ class WebhookChannel:
         sep = "&" if urllib.parse.urlsplit(self.url).query else "?"
         return f"{self.url}{sep}timestamp={ts}&sign={urllib.parse.quote_plus(dingtalk_sign(ts, self.secret()))}"
 
-    def send(self, message: Message) -> None:
-        now = time.time()
+    def send(self, message: Message, cutoff: Cutoff | None = None) -> None:
+        """POST the message (through the environment's proxy, if any) and check the bot's answer; the
+        sockets are held by `cutoff`."""
+        if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
+            raise ValueError(f"not an http(s) URL: {redact_url(self.url)!r} (a dagster EnvVar inside the "
+                             "`webhooks` list is not resolved: give it as `webhook_list=EnvVar(...)`)")
+        now, cutoff = time.time(), cutoff or Cutoff()
         req = urllib.request.Request(self.target(now), data=json.dumps(self.payload(message, now), ensure_ascii=False)
                                      .encode(), headers={"Content-Type": "application/json; charset=utf-8"})
+        opener = urllib.request.build_opener(GuardedHTTPHandler(cutoff), GuardedHTTPSHandler(cutoff))
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                check_reply(self.kind, resp.read())
+            with opener.open(req, timeout=self.timeout) as resp:
+                check_reply(self.kind, resp.read(REPLY_BYTES))
         except urllib.error.HTTPError as e:
-            raise OSError(f"HTTP {e.code} {e.reason}: {e.read()[:200].decode(errors='replace')}") from None
+            raise OSError(f"HTTP {e.code} {e.reason}: {e.read(200).decode(errors='replace')}") from None
 
 
 def check_reply(kind: str, body: bytes) -> None:
@@ -521,22 +765,42 @@ class Delivery:
     error: str = ""
 
 
-def deliver(channel, message: Message, log: logging.Logger, attempts: int = 3, backoff: float = 1.0) -> Delivery:
-    """Send through one channel, trying `attempts` times (waiting backoff, 2×backoff, …); every failure is
-    logged with the channel and the reason; never raises."""
-    error = ""
-    for attempt in range(1, attempts + 1):
+def deliver(channel, message: Message, log: logging.Logger, attempts: int = 3, backoff: float = 1.0,
+            timeout: float = 10.0, deadline: float = 45.0) -> Delivery:
+    """Send through one channel: up to `attempts` tries, each cut off after `timeout` seconds, waiting
+    backoff, 2×backoff, … between them, all within `deadline` seconds (a try gets at most what is left, and
+    no wait runs past it). Every failure is logged with the channel's name and the reason, both free of
+    secrets; never raises."""
+    end, error, tries = time.monotonic() + deadline, "", 0
+    while tries < attempts and (left := end - time.monotonic()) > 0:
+        tries += 1
         try:
-            channel.send(message)
-            return Delivery(channel.name, True, attempt)
+            attempt(channel, message, min(timeout, left))
+            return Delivery(channel.name, True, tries)
         except Exception as e:  # noqa: BLE001 (a channel that is down must never crash the caller)
-            error = f"{type(e).__name__}: {e}"
-            log.warning("alert channel %s: attempt %d of %d failed: %s", channel.name, attempt, attempts, error)
-            if attempt < attempts:
-                time.sleep(backoff * 2 ** (attempt - 1))
+            error = channel.redact(f"{type(e).__name__}: {e}")
+            log.warning("alert channel %s: attempt %d of %d failed: %s", channel.name, tries, attempts, error)
+        pause = backoff * 2 ** (tries - 1)
+        if tries < attempts and time.monotonic() + pause >= end:
+            error += f"; no time left for attempt {tries + 1} within the {deadline:g} s deadline"
+            break
+        if tries < attempts:
+            time.sleep(pause)
     log.error("alert channel %s: not delivered after %d attempts (%s); it gets these failures with the next run "
-              "that still has them", channel.name, attempts, error)
-    return Delivery(channel.name, False, attempts, error)
+              "that still has them", channel.name, tries, error or f"the {deadline:g} s deadline passed")
+    return Delivery(channel.name, False, tries, error or f"the {deadline:g} s deadline passed")
+
+
+def dead_letter(path: Path, delivery: Delivery, findings: Findings, undelivered: list[Failure], title: str) -> None:
+    """Append one JSON line for a message no try delivered: when, the channel (its redacted name), the error,
+    the runs, and the failures it held (that channel gets them again with the next run that still has them)."""
+    record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "channel": delivery.channel,
+              "attempts": delivery.attempts, "error": delivery.error, "title": title,
+              "runs": [r.run_id for r in findings.runs],
+              "failures": [{"key": f.key, "kind": f.kind, "subject": f.subject} for f in undelivered]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def finished_runs(instance: DagsterInstance, after: str | None) -> list:
@@ -553,14 +817,30 @@ def finished_runs(instance: DagsterInstance, after: str | None) -> list:
 
 ENV = {"log": "NIANBAO_ALERT_LOG", "smtp_host": "NIANBAO_ALERT_SMTP_HOST", "smtp_port": "NIANBAO_ALERT_SMTP_PORT",
        "smtp_security": "NIANBAO_ALERT_SMTP_SECURITY", "smtp_sender": "NIANBAO_ALERT_SMTP_FROM",
-       "smtp_recipients": "NIANBAO_ALERT_SMTP_TO", "webhooks": "NIANBAO_ALERT_WEBHOOKS",
+       "smtp_recipients": "NIANBAO_ALERT_SMTP_TO", "webhook_list": "NIANBAO_ALERT_WEBHOOKS",
+       "timeout_seconds": "NIANBAO_ALERT_TIMEOUT", "deadline_seconds": "NIANBAO_ALERT_DEADLINE",
        "dagster_url": "NIANBAO_DAGSTER_URL"}
+
+
+def resolved(value: str) -> str:
+    """A configuration string; a dagster EnvVar that Dagster has not resolved (the resource used outside a
+    run, as `nianbao run` does) is read from the environment."""
+    return (value.get_value() or "") if isinstance(value, EnvVar) else value
 
 
 class Alerts(ConfigurableResource):
     """Where alerts about failed reports, checks and steps go: the log (default), email over SMTP, and
-    chat webhooks (`[kind=]url`, kind one of dingtalk, wecom, feishu, slack, generic). `from_env` reads
-    NIANBAO_ALERT_* variables; the SMTP login and bot secrets are read from the environment when sending."""
+    chat webhooks (`[kind=]url`, kind one of dingtalk, wecom, feishu, slack, generic), given as the list
+    `webhooks` or as one space-separated string `webhook_list`, which takes a secret from the environment:
+    `webhook_list=EnvVar("NIANBAO_ALERT_WEBHOOKS")` (Dagster resolves an EnvVar in a string field, not in a
+    list). `from_env` reads NIANBAO_ALERT_* variables; the SMTP login and bot secrets are read from the
+    environment when sending.
+
+    Each message gets `attempts` tries per channel, each cut off after `timeout_seconds` (default 10), with
+    `backoff_seconds`, twice that, … between them, all within `deadline_seconds` (default 45, so that a
+    sensor's evaluation stays under Dagster's 60 s limit). Channels are sent to in parallel, so `send_after`
+    returns within about `deadline_seconds` whatever an endpoint does; a message not delivered is appended
+    to `<warehouse>/_alerts/dead_letter.jsonl` and its failures are sent again with the next run."""
 
     log: bool = True
     smtp_host: str = ""
@@ -571,41 +851,57 @@ class Alerts(ConfigurableResource):
     smtp_user_env: str = "NIANBAO_ALERT_SMTP_USER"
     smtp_password_env: str = "NIANBAO_ALERT_SMTP_PASSWORD"
     webhooks: list[str] = []
+    webhook_list: str = ""  # space-separated `[kind=]url` entries, e.g. EnvVar("NIANBAO_ALERT_WEBHOOKS")
     dagster_url: str = "http://localhost:3000"
     worst: int = 10
     attempts: int = 3
     backoff_seconds: float = 1.0
     timeout_seconds: float = 10.0
+    deadline_seconds: float = 45.0
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> Alerts:
-        """The configuration from NIANBAO_ALERT_* (lists: separated by spaces or commas; webhooks by spaces)."""
+        """The configuration from NIANBAO_ALERT_* (lists: separated by spaces or commas; webhooks by spaces).
+        From the process environment the webhooks stay an EnvVar, so their tokens are not part of the
+        resource's configuration (as the Dagster UI shows it)."""
         env = os.environ if environ is None else environ
         given = {k: env[v] for k, v in ENV.items() if env.get(v)}
         if "log" in given:
             given["log"] = given["log"].lower() not in ("0", "false", "no", "off")
         if "smtp_recipients" in given:
             given["smtp_recipients"] = given["smtp_recipients"].replace(",", " ").split()
-        if "webhooks" in given:
-            given["webhooks"] = given["webhooks"].split()
+        if "webhook_list" in given and environ is None:
+            given["webhook_list"] = EnvVar(ENV["webhook_list"])
         return cls(**given)
+
+    def webhook_specs(self) -> list[str]:
+        """The `[kind=]url` entries of `webhooks` and `webhook_list`."""
+        return [resolved(w) for w in self.webhooks if resolved(w)] + resolved(self.webhook_list).split()
 
     def channels(self, log: logging.Logger | None = None) -> list:
         out = [LogChannel(log)] if self.log else []
         if self.smtp_host:
             out.append(SmtpChannel(self.smtp_host, self.smtp_port, self.smtp_sender, tuple(self.smtp_recipients),
                                    self.smtp_security, self.smtp_user_env, self.smtp_password_env, self.timeout_seconds))
-        return out + [WebhookChannel.parse(w, self.timeout_seconds) for w in self.webhooks]
+        return out + [WebhookChannel.parse(w, self.timeout_seconds) for w in self.webhook_specs()]
+
+    def redact(self, text: str) -> str:
+        """`text` without the secrets of any configured channel."""
+        for ch in self.channels():
+            text = ch.redact(text)
+        return text
 
     def send_after(self, instance: DagsterInstance, run_ids: list[str], warehouse: Warehouse,
                    log: logging.Logger | None = None) -> list[Delivery]:
         """Send what is new in the failures of these runs to each channel that has not had it (channels in
-        parallel); record what each channel received. Never raises: a problem is logged."""
+        parallel, within `deadline_seconds`); record what each channel received, and a dead letter for each
+        message not delivered. Never raises: a problem is logged (without secrets)."""
         log = log or LOGGER
         try:
             findings = collect(instance, run_ids, warehouse)
             state = State.of(warehouse.root)
             channels, rendered = self.channels(log), {}
+            state.adopt_legacy(channels)
 
             def message(new: list[Failure]) -> Message:  # channels with the same news share one rendering
                 keys = frozenset(f.key for f in new)
@@ -613,15 +909,27 @@ class Alerts(ConfigurableResource):
                     rendered[keys] = render(findings, set(keys), self.dagster_url, self.worst)
                 return rendered[keys]
 
-            sends = [(ch, message(new)) for ch in channels if (new := state.new(ch.name, findings))]
+            sends = [(ch, new, message(new)) for ch in channels if (new := state.new(ch.name, findings))]
             with ThreadPoolExecutor(max(1, len(sends))) as pool:
-                done = list(pool.map(lambda s: deliver(s[0], s[1], log, self.attempts, self.backoff_seconds), sends))
+                done = list(pool.map(lambda s: deliver(s[0], s[2], log, self.attempts, self.backoff_seconds,
+                                                       self.timeout_seconds, self.deadline_seconds), sends))
+            for (_, new, msg), d in zip(sends, done):
+                if not d.ok:
+                    dead_letter(warehouse.beside("_alerts", "dead_letter.jsonl"), d, findings, new, msg.title)
             failed = {d.channel for d in done if not d.ok}
             for ch in channels:
                 if ch.name not in failed:
                     state.record(ch.name, findings)
             state.save()
             return done
-        except Exception as e:  # noqa: BLE001 (alerting must never crash a run or the sensor)
-            log.exception("alerts: could not send the alert for runs %s: %s", ", ".join(run_ids), e)
+        except Exception:  # noqa: BLE001 (alerting must never crash a run or the sensor)
+            log.error("alerts: could not send the alert for runs %s:\n%s", ", ".join(run_ids),
+                      self.safely_redacted(traceback.format_exc()))
             return []
+
+    def safely_redacted(self, text: str) -> str:
+        """`redact(text)`; should that fail, only the error's class (the last line's "Class:" part)."""
+        try:
+            return self.redact(text)
+        except Exception:  # noqa: BLE001 (called while handling an error: must not raise)
+            return (text.strip().splitlines() or [""])[-1].partition(":")[0]

@@ -126,8 +126,16 @@ def cmd_run(a) -> int:
     console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
     t0 = time.perf_counter()
     res, instance = resources(raw, out, progress=True, workers=a.workers), DagsterInstance.get()
-    s = materialize_all(res, instance,
-                        on_partition=lambda k: console.print(f"years {k}: validate, publish, roll up (one run)"))
+    from assets.lock import WarehouseBusy
+
+    try:
+        s = materialize_all(res, instance, wait=a.wait,
+                            on_partition=lambda k: console.print(f"years {k}: validate, publish, roll up (one run)"))
+    except WarehouseBusy as e:
+        console.print(f"[bold red]nianbao run: {e}[/] (run with --wait to wait for it)", soft_wrap=True)
+        return 2
+    for run_id in s.killed_runs:
+        console.print(f"[yellow]run {run_id} was left started by a killed process: marked failed[/]")
     wall = time.perf_counter() - t0
     res["alerts"].send_after(instance, s.run_ids, res["warehouse"])  # what the alerts sensor would send; never raises
     if not s.success:
@@ -220,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     sr.add_argument("--raw", help="folder of raw reports (default: data/sample, or $NIANBAO_RAW)")
     sr.add_argument("--out", help="warehouse folder (default: data/warehouse, or $NIANBAO_WAREHOUSE)")
     sr.add_argument("--workers", type=int, default=0, help="parser processes (default: one per core)")
+    sr.add_argument("--wait", action="store_true",
+                    help="when another run holds the warehouse, wait for it (default: refuse, naming it)")
     sr.set_defaults(fn=cmd_run)
     sy = sub.add_parser("synth", help="generate a synthetic corpus of reports with their truth",
                         description="Generate realistic synthetic reports (bodies from real division names, "

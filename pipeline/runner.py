@@ -14,6 +14,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets.freshness import record, stale_years
+from assets.lock import mark_killed, run_tags, warehouse_lock
 from assets.partitions import YEARS, keys_of
 from assets.warehouse import Warehouse
 from contracts.judge import quarantined as judged_quarantined
@@ -33,6 +34,7 @@ class Summary:
     years: list = field(default_factory=list)  # the year partitions materialised by this run
     skipped: list = field(default_factory=list)  # years up to date (inputs and code unchanged): not run
     unaccounted: int = 0  # inputs neither validated, quarantined nor failed (the warehouse lost them)
+    killed_runs: list = field(default_factory=list)  # runs a killed earlier process left started: marked failed
     parse: dict = field(default_factory=dict)
 
 
@@ -41,15 +43,30 @@ def _keys(assets) -> AssetSelection:
 
 
 def materialize_all(resources: dict, instance: DagsterInstance | None = None, quiet: bool = True,
-                    years: list[str] | None = None, on_partition: Callable[[str], None] | None = None) -> Summary:
+                    years: list[str] | None = None, on_partition: Callable[[str], None] | None = None,
+                    wait: bool = False) -> Summary:
     """Inventory and parse, then validate, publish and roll up each year whose inputs or code changed since
-    it was last materialised (`assets.freshness`), or exactly `years` when given."""
+    it was last materialised (`assets.freshness`), or exactly `years` when given.
+
+    The warehouse is held for the whole run (`assets.lock`): a second run on it waits (`wait`) or raises
+    WarehouseBusy naming the holder; runs a killed holder left started are marked failed first."""
     instance = instance or DagsterInstance.ephemeral()
-    out = Summary()
+    with warehouse_lock(resources["warehouse"], wait=wait) as held:
+        out = Summary()
+        out.killed_runs = mark_killed(instance, resources["warehouse"], held.previous)
+        if held.previous:  # the last holder was killed: its half-written temp files are garbage
+            resources["warehouse"].sweep_temp_files()
+        return _materialize(resources, instance, quiet, years, on_partition, out)
+
+
+def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years: list[str] | None,
+                 on_partition: Callable[[str], None] | None, out: Summary) -> Summary:
     config = QUIET if quiet else None
+    base_tags = run_tags(resources["warehouse"])
 
     def run(selection, keys=None):
-        tags = None if keys is None else {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+        tags = dict(base_tags) if keys is None else {
+            **base_tags, ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
         res = materialize([*ASSETS, *CHECKS], selection=selection, tags=tags, resources=resources,
                           instance=instance, run_config=config, raise_on_error=False)
         out.run_ids.append(res.run_id)

@@ -1,12 +1,12 @@
 """Sensors: new or changed raw files → a parse run; a parse that touched some years → those years' runs;
-finished runs → an alert about their new failures."""
+finished runs → an alert about their new failures; a failed run → that alert at once."""
 from __future__ import annotations
 
 import hashlib
 import os
 
-from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext,
-                     SkipReason, asset_sensor, define_asset_job, sensor)
+from dagster import (AssetKey, AssetSelection, DefaultSensorStatus, RunFailureSensorContext, RunRequest,
+                     SensorEvaluationContext, SkipReason, asset_sensor, define_asset_job, run_failure_sensor, sensor)
 
 from assets.partitions import YEARS
 from assets.resources import RawReports
@@ -69,4 +69,16 @@ def alerts_sensor(context: SensorEvaluationContext, alerts: Alerts, warehouse: W
     return SkipReason(f"{len(records)} finished runs looked at; " + (told or "nothing new to tell"))
 
 
-SENSORS = [raw_files_sensor, changed_years_sensor, alerts_sensor]  # what the code location registers
+@run_failure_sensor(minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+def run_failure_alert_sensor(context: RunFailureSensorContext, alerts: Alerts, warehouse: Warehouse) -> None:
+    """When a run of this code location fails, sends its new failures at once through the `alerts` channels:
+    the job, the run, the failing step with its error's first line (and what else the run found). It
+    shares the alert state with `alerts_sensor`, so a failure is sent once, by whichever sensor looks first."""
+    run = context.dagster_run
+    sent = alerts.send_after(context.instance, [run.run_id], warehouse, context.log)
+    told = "; ".join(f"{d.channel} {'sent' if d.ok else 'FAILED: ' + d.error}" for d in sent)
+    context.log.info("run %s of %s failed; %s", run.run_id, run.job_name, told or "nothing new to tell")
+
+
+SENSORS = [raw_files_sensor, changed_years_sensor, alerts_sensor,
+           run_failure_alert_sensor]  # what the code location registers
