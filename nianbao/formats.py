@@ -15,6 +15,15 @@ def detect(data: bytes, name: str = "") -> str:
         return "docx" if b"word/" in data[:200000] or name.lower().endswith(".docx") else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        # UTF-16 (with or without a BOM): its bytes can look like markup by chance ("<p" is U+703C in
+        # UTF-16-LE), so the markup is looked for in the text
+        from nianbao.decode import utf16_without_bom
+
+        codec = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_without_bom(data)
+        if codec is None:
+            return "text"  # binary: decoding will say so
+        data = data[:131072].decode(codec, errors="replace").encode("utf-8")
     if _HTML.search(data[:65536]):
         return "html"
     if name.lower().endswith(".md") or re.search(rb"^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}", data[:200000], re.M):
