@@ -35,7 +35,7 @@ def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
     rows, pages, disagree = [], {}, []
     for key in context.partition_keys:
         reports = warehouse.read_year("parsed_reports", key)
-        target = warehouse.year_dir("data_docs", key)
+        target = warehouse.year_dir_target("data_docs", key)
         shutil.rmtree(target, ignore_errors=True)  # a fresh site: no results of earlier runs
         got = gx.run(reports, warehouse.cells(key, reports), docs_dir=target, per_report=True) if reports.height else {}
         want = {r: ids for r, ids in pandera_failing(warehouse.read_year("violations", key)).items() if r in ERROR_RULES}
@@ -43,8 +43,8 @@ def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
         if got != want:
             disagree.append(key)
         index = gx.docs_index(target)
-        if index is not None:
-            pages[key] = index
+        if index is not None:  # linked where it is published (a staged site is moved there when the run commits)
+            pages[key] = warehouse.year_dir("data_docs", key) / index.relative_to(target)
         rows.append({"year": key, "reports": reports.height,
                      "failing_gx": len(set().union(*got.values())) if got else 0,
                      "failing_pandera": len(set().union(*want.values())) if want else 0})

@@ -4,8 +4,9 @@
 it when the holder dies, however it dies, so a stale lock cannot block anyone; the file's content says
 who holds it ("in use by pid 123 on host since 2026-12-05T20:31:05, run started by `nianbao run`") and,
 when a run ends cleanly, that it ended. Finding a lock free whose file still says "running" means the
-previous holder was killed: `killed_runs` names the Dagster runs it left STARTED (tagged with its pid and
-this warehouse) so they can be marked failed.
+previous holder was killed (`Held.previous`: its temp files are swept). Every run a `nianbao run` makes
+is tagged with this warehouse and its pid, so while holding the lock, `killed_runs` finds the Dagster
+runs killed processes left STARTED, and `mark_killed` marks them failed.
 """
 from __future__ import annotations
 
@@ -93,25 +94,25 @@ def run_tags(warehouse: Warehouse) -> dict[str, str]:
     return {WAREHOUSE_TAG: str(warehouse.root), PID_TAG: str(os.getpid())}
 
 
-def killed_runs(instance, warehouse: Warehouse, previous: dict | None) -> list:
-    """Runs of the killed holder `previous` on this warehouse that the instance still has as started."""
+def killed_runs(instance, warehouse: Warehouse) -> list:
+    """Runs on this warehouse that the instance still has as started but that no process runs: every run
+    of a `nianbao run` holds the lock, so while this process holds it, a started run tagged with this
+    warehouse and another pid was left by a process that was killed (this finds those of every killed
+    run, also when the run after a killed one was itself killed before it could mark them)."""
     from dagster import DagsterRunStatus, RunsFilter
 
-    if not previous:
-        return []
     runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING,
                                                   DagsterRunStatus.NOT_STARTED],
-                                        tags={WAREHOUSE_TAG: str(warehouse.root), PID_TAG: str(previous.get("pid"))}))
-    return list(runs)
+                                        tags={WAREHOUSE_TAG: str(warehouse.root)}))
+    return [r for r in runs if r.tags.get(PID_TAG) != str(os.getpid())]
 
 
-def mark_killed(instance, warehouse: Warehouse, previous: dict | None) -> list[str]:
-    """Mark failed the runs a killed holder left started; their ids."""
+def mark_killed(instance, warehouse: Warehouse) -> list[str]:
+    """Mark failed the runs killed processes left started on this warehouse; their ids. Only while
+    holding the lock."""
     out = []
-    for run in killed_runs(instance, warehouse, previous):
-        instance.report_run_failed(run, f"the process running it (pid {previous.get('pid')}, {previous.get('what')}) "
-                                        f"was killed; found by the next run at {_now()}")
+    for run in killed_runs(instance, warehouse):
+        instance.report_run_failed(run, f"the process running it (pid {run.tags.get(PID_TAG)}) was killed; "
+                                        f"found by the next nianbao run at {_now()}")
         out.append(run.run_id)
     return out
-
-

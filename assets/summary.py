@@ -49,7 +49,9 @@ def year_summary(context: AssetExecutionContext, warehouse: Warehouse) -> Materi
     meta, previews = {}, []
     for key in context.partition_keys:
         figures = year_figures(warehouse, key, n_failures)
-        path = write_text_atomic(render_html(figures), page_path(warehouse, key), mode=0o644)  # for others to open
+        write_text_atomic(render_html(figures), warehouse.year_dir_target("summary", key) / PAGE,
+                          mode=0o644)  # for others to open
+        path = page_path(warehouse, key)  # where it is published
         meta[f"page {key}"] = MetadataValue.path(str(path))
         meta[f"link {key}"] = MetadataValue.url(path.resolve().as_uri())
         if len(previews) < PREVIEW_YEARS:

@@ -74,12 +74,13 @@ def reusable(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -
 
 def write_basis(warehouse: Warehouse, name: str, key: str, reports: pl.DataFrame) -> None:
     """Record (after the data) what `name`'s year partition was computed from."""
-    write_ipc_atomic(basis(reports), warehouse.beside(name, BASIS, key))
+    write_ipc_atomic(basis(reports), warehouse.beside_target(name, BASIS, key))
 
 
-def figures_path(warehouse: Warehouse, key: str) -> Path:
-    """Where a year's per-report history figures are kept (beside its violations)."""
-    return warehouse.beside("violations", FIGURES, key)
+def figures_path(warehouse: Warehouse, key: str, target: bool = False) -> Path:
+    """Where a year's per-report history figures are kept (beside its violations): as this run reads
+    them, or (`target`) where it writes them."""
+    return (warehouse.beside_target if target else warehouse.beside)("violations", FIGURES, key)
 
 
 def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
@@ -121,9 +122,9 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
         figs = pl.concat(figs) if figs else pl.DataFrame(schema=H.FIGURE_SCHEMA)
         v = judge_year(reports, per_report, figs, previous)
         warehouse.write_year("violations", key, v)
-        write_ipc_atomic(figs, figures_path(warehouse, key))
+        write_ipc_atomic(figs, figures_path(warehouse, key, target=True))
         write_ipc_atomic(pl.concat(resolved) if resolved else pl.DataFrame(schema=H.RESOLVED_SCHEMA),
-                         figures_path(warehouse, key).with_name(RESOLVED))
+                         figures_path(warehouse, key, target=True).with_name(RESOLVED))
         write_basis(warehouse, "violations", key, reports)
         rows.append({"year": key, "reports_checked": reports.height, "reports_revalidated": todo.height,
                      "reports_quarantined": quarantined(v).len(),

@@ -28,13 +28,30 @@ def dataset_path(root: str | Path, name: str) -> Path:
     return Path(root) / name / PART
 
 
+STAGING = ".staging"  # <root>/.staging/<token>/<dataset>/year=<Y>/…: a run's year outputs until it commits
+# unpartitioned datasets published with the run's years (the others are the parse's own state, which the
+# next run reads whether or not this one committed)
+STAGED_DATASETS = ("parse_failures",)
+
+
 class Warehouse(ConfigurableResource):
-    """The warehouse folder: one folder per dataset."""
+    """The warehouse folder: one folder per dataset.
+
+    With `staging` (a run's token, set by `nianbao run`), the year partitions this process writes go to
+    `<root>/.staging/<token>/…` and are read back from there; `assets.staging.commit` moves them into place
+    when every year of the run has succeeded, so readers of the warehouse see it before or after a run.
+    Without it (the Dagster UI, sensors), year partitions are written in place, each file atomically."""
 
     root: str
+    staging: str = ""
 
     def path(self, name: str) -> Path:
-        return dataset_path(self.root, name)
+        """Where an unpartitioned dataset is, as this run sees it (its staged copy, when it wrote one)."""
+        return self._read(Path(name) / PART) if name in STAGED_DATASETS else dataset_path(self.root, name)
+
+    def target(self, name: str) -> Path:
+        """Where this run writes an unpartitioned dataset."""
+        return self._target(Path(name) / PART) if name in STAGED_DATASETS else dataset_path(self.root, name)
 
     def pattern(self, name: str) -> str:
         """The glob of every file of dataset `name`, all years (for `polars.scan_parquet`)."""
@@ -44,13 +61,40 @@ class Warehouse(ConfigurableResource):
         """Dataset `name`, every partition."""
         return pl.scan_parquet(self.pattern(name))
 
+    def _year_rel(self, name: str, key: str) -> Path:
+        from assets.partitions import folder
+
+        return Path(name) / folder(key)
+
+    def staged(self, rel: Path) -> Path | None:
+        """Where this run stages `rel` (a path under the root), or None without staging."""
+        return Path(self.root) / STAGING / self.staging / rel if self.staging else None
+
+    def _read(self, rel: Path) -> Path:
+        """`rel` as this run sees it: its staged copy when it wrote one, else the published one."""
+        staged = self.staged(rel)
+        return staged if staged is not None and staged.exists() else Path(self.root) / rel
+
+    def _target(self, rel: Path) -> Path:
+        """Where this run writes `rel`: staged, or in place."""
+        return self.staged(rel) or Path(self.root) / rel
+
     def year_dir(self, name: str, key: str) -> Path:
-        """The folder of one year partition of `name` (HTML outputs live there too)."""
-        return self.year_path(name, key).parent
+        """The published folder of one year partition of `name` (HTML outputs live there too): what links
+        and messages name."""
+        return Path(self.root) / self._year_rel(name, key)
+
+    def year_dir_target(self, name: str, key: str) -> Path:
+        """The folder this run writes one year partition of `name` to."""
+        return self._target(self._year_rel(name, key))
 
     def beside(self, name: str, file: str, key: str | None = None) -> Path:
-        """A side file kept beside dataset `name` (or beside its year partition `key`)."""
-        return (self.year_dir(name, key) if key is not None else Path(self.root) / name) / file
+        """A side file kept beside dataset `name` (or beside its year partition `key`), as this run sees it."""
+        return self._read(self._year_rel(name, key) / file) if key is not None else Path(self.root) / name / file
+
+    def beside_target(self, name: str, file: str, key: str | None = None) -> Path:
+        """Where this run writes a side file (year side files are staged with their year)."""
+        return self._target(self._year_rel(name, key) / file) if key is not None else Path(self.root) / name / file
 
     def state(self, file: str) -> Path:
         """A warehouse-wide state file."""
@@ -75,10 +119,9 @@ class Warehouse(ConfigurableResource):
         return pl.read_parquet(p) if p.exists() else None
 
     def year_path(self, name: str, key: str) -> Path:
-        """Where one year partition of a partitioned dataset lives: <root>/<name>/year=<Y>/part-0.parquet."""
-        from assets.partitions import folder
-
-        return Path(self.root) / name / folder(key) / PART
+        """Where one year partition of a partitioned dataset lives, <root>/<name>/year=<Y>/part-0.parquet
+        (this run's staged copy, when it wrote one)."""
+        return self._read(self._year_rel(name, key) / PART)
 
     def read_year(self, name: str, key: str) -> pl.DataFrame:
         """One year of a dataset: its year partition, or an unpartitioned dataset's rows of that year (the
@@ -107,7 +150,7 @@ class Warehouse(ConfigurableResource):
 
     def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
         """Write one year partition atomically."""
-        return write_atomic(df, self.year_path(name, key))
+        return write_atomic(df, self._target(self._year_rel(name, key) / PART))
 
 
 class ParquetIOManager(ConfigurableIOManager):
@@ -126,7 +169,7 @@ class ParquetIOManager(ConfigurableIOManager):
             return
         if context.has_asset_partitions:
             raise TypeError(f"{context.asset_key.to_user_string()}: partitioned assets write through the Warehouse")
-        path = write_atomic(obj, self.warehouse.path(context.asset_key.path[-1]))
+        path = write_atomic(obj, self.warehouse.target(context.asset_key.path[-1]))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> pl.DataFrame:

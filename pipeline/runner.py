@@ -13,10 +13,11 @@ import polars as pl
 from dagster import AssetSelection, DagsterInstance, materialize
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from assets import staging
 from assets.freshness import record, stale_years
 from assets.lock import mark_killed, run_tags, warehouse_lock
 from assets.partitions import YEARS, keys_of
-from assets.warehouse import Warehouse
+from assets.warehouse import ParquetIOManager, Warehouse
 from contracts.judge import quarantined as judged_quarantined
 from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
 
@@ -35,6 +36,7 @@ class Summary:
     skipped: list = field(default_factory=list)  # years up to date (inputs and code unchanged): not run
     unaccounted: int = 0  # inputs neither validated, quarantined nor failed (the warehouse lost them)
     killed_runs: list = field(default_factory=list)  # runs a killed earlier process left started: marked failed
+    recovered: list = field(default_factory=list)  # staging areas of earlier runs finished or discarded
     parse: dict = field(default_factory=dict)
 
 
@@ -53,7 +55,8 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
     instance = instance or DagsterInstance.ephemeral()
     with warehouse_lock(resources["warehouse"], wait=wait) as held:
         out = Summary()
-        out.killed_runs = mark_killed(instance, resources["warehouse"], held.previous)
+        out.killed_runs = mark_killed(instance, resources["warehouse"])
+        out.recovered = staging.recover(resources["warehouse"].root)  # a commit a killed run left half done
         if held.previous:  # the last holder was killed: its half-written temp files are garbage
             resources["warehouse"].sweep_temp_files()
         return _materialize(resources, instance, quiet, years, on_partition, out)
@@ -64,10 +67,16 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
     config = QUIET if quiet else None
     base_tags = run_tags(resources["warehouse"])
 
+    token = staging.new_token()
+    # the runs write their published outputs to a staging area, published when every year succeeded
+    # (assets/staging.py); `warehouse` reads them back from there
+    warehouse = Warehouse(root=resources["warehouse"].root, staging=token)
+    staged = {**resources, "warehouse": warehouse, "io_manager": ParquetIOManager(warehouse=warehouse)}
+
     def run(selection, keys=None):
         tags = dict(base_tags) if keys is None else {
             **base_tags, ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-        res = materialize([*ASSETS, *CHECKS], selection=selection, tags=tags, resources=resources,
+        res = materialize([*ASSETS, *CHECKS], selection=selection, tags=tags, resources=staged,
                           instance=instance, run_config=config, raise_on_error=False)
         out.run_ids.append(res.run_id)
         out.success &= res.success
@@ -77,11 +86,11 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
 
     res = run(_keys(UNPARTITIONED))
     if not res.success:
+        staging.discard(warehouse.root, token)
         return out
     mat = {m.asset_key.to_user_string(): m.materialization for m in res.get_asset_materialization_events()}
     meta = mat["parsed_reports"].metadata
     out.parse = {k: meta[k].value for k in ("parsed", "reused", "dropped", "years_changed")}
-    warehouse = resources["warehouse"]
     reports = warehouse.read("parsed_reports")
     failures = warehouse.read("parse_failures")
     out.years = stale_years(warehouse, reports) if years is None else years
@@ -91,11 +100,18 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
     # one run per consecutive span of years (a single-run backfill over a range of year partitions): the
     # steps loop over the span's years, so a run costs one set of steps, not one per year
     order = instance.get_dynamic_partitions(YEARS.name)
-    for span in _spans(order, out.years):
+    spans = _spans(order, out.years)
+    for span in spans:
         if on_partition:
             on_partition(", ".join(span))
-        if run(_keys(PARTITIONED), span).success:
-            record(warehouse, reports, span)
+        if not run(_keys(PARTITIONED), span).success:
+            break
+    if out.success:  # every year of the run: published together
+        staging.commit(warehouse.root, token)
+        record(resources["warehouse"], reports, out.years)
+    else:  # nothing of this run's years is published; the next run redoes them
+        staging.discard(warehouse.root, token)
+    warehouse = resources["warehouse"]  # the published warehouse, from here on
     present = keys_of(reports["year"])
     out.counts["validated"], out.counts["quarantined"] = _judged(warehouse, present)
     n = out.counts

@@ -39,7 +39,7 @@ def published(wh: Path) -> dict[str, str]:
     """sha256 of every published Parquet file (the parse staging, whose segment names depend on how the
     parse was batched, left out)."""
     return {p.relative_to(wh).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(wh.rglob("*.parquet"))
-            if p.relative_to(wh).parts[0] not in ("parsed_reports", "parsed_cells")}
+            if p.relative_to(wh).parts[0] not in ("parsed_reports", "parsed_cells", "raw_inventory")}
 
 
 def nianbao_run(raw: Path, wh: Path, home: Path, *extra: str) -> subprocess.Popen:
@@ -92,3 +92,63 @@ def test_runs_killed_at_random_moments_leave_nothing_behind(tmp_path):
     with DagsterInstance.from_config(str(home)) as instance:
         stuck = [r.run_id for r in instance.get_runs() if r.status in (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING)]
     assert stuck == []
+
+
+def test_a_run_that_fails_midway_publishes_nothing_and_the_next_run_does_all(tmp_path, monkeypatch):
+    """F11: a run that failed in its last years used to leave its first years new and the others old."""
+    import assets.summary
+    from pipeline.definitions import resources
+    from pipeline.runner import materialize_all
+
+    subprocess.run([*EXE, "synth", "--count", "40", "--out", str(tmp_path / "syn"), "--seed", "7",
+                    "--error-rate", "0", "--formats", "txt", "--years", "2021-2023"], check=True, capture_output=True)
+    raw, wh = tmp_path / "syn" / "raw", tmp_path / "wh"
+    assert materialize_all(resources(str(raw), str(wh), workers=1)).success
+    before = published(wh)
+    for year in ("2021", "2023"):  # a change in the first and the last year of the run
+        p = sorted((raw / year).rglob("*.txt"))[0]
+        p.write_text(p.read_text(encoding="utf-8").replace("。", "；", 1), encoding="utf-8")
+    render = assets.summary.render_html
+
+    def fail_2023(figures):
+        if str(figures.year) == "2023":
+            raise RuntimeError("the year page could not be written")
+        return render(figures)
+
+    monkeypatch.setattr(assets.summary, "render_html", fail_2023)
+    failed = materialize_all(resources(str(raw), str(wh), workers=1))
+    assert not failed.success
+    assert published(wh) == before  # 2021's new outputs were staged, never published
+    assert not list((wh / ".staging").iterdir())
+    monkeypatch.setattr(assets.summary, "render_html", render)
+    again = materialize_all(resources(str(raw), str(wh), workers=1))
+    assert again.success and "2021" in again.years and "2023" in again.years
+    assert materialize_all(resources(str(raw), str(tmp_path / "clean"), workers=1)).success
+    assert published(wh) == published(tmp_path / "clean")
+
+
+def test_a_commit_cut_short_is_finished_by_the_next_run(tmp_path):
+    from assets import staging
+
+    root = tmp_path / "wh"
+    for rel, text in (("reports/year=2022/part-0.parquet", "old 2022"), ("reports/year=2023/part-0.parquet", "old 2023")):
+        (root / rel).parent.mkdir(parents=True)
+        (root / rel).write_text(text)
+    area = root / ".staging" / "t1"
+    for rel, text in (("reports/year=2022/part-0.parquet", "new 2022"), ("reports/year=2023/part-0.parquet", "new 2023"),
+                      ("violations/year=2023/part-0.parquet", "new v")):
+        (area / rel).parent.mkdir(parents=True, exist_ok=True)
+        (area / rel).write_text(text)
+    (root / ".staging" / "t2" / "reports").mkdir(parents=True)  # a run that never committed
+    moves = sorted(str(d.relative_to(area)) for d in area.glob("*/year=*"))
+    (area / staging.JOURNAL).write_text(__import__("json").dumps({"moves": moves}))
+    # the process died after the first swap
+    (area / staging.TRASH / "reports").mkdir(parents=True)
+    os.replace(root / "reports/year=2022", area / staging.TRASH / "reports/year=2022")
+    os.replace(area / "reports/year=2022", root / "reports/year=2022")
+    done = staging.recover(root)
+    assert done == ["finished publishing run t1 (3 year folders)", "discarded the unfinished run t2"]
+    assert {str(p.relative_to(root)): p.read_text() for p in root.rglob("*.parquet")} == {
+        "reports/year=2022/part-0.parquet": "new 2022", "reports/year=2023/part-0.parquet": "new 2023",
+        "violations/year=2023/part-0.parquet": "new v"}
+    assert not list((root / ".staging").iterdir())
