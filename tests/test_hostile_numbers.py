@@ -116,3 +116,23 @@ def test_a_file_named_twice_is_judged_once():
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == 1 and json.loads(r.stdout)["year"] == 2023
     assert "given twice" in r.stderr
+
+
+@pytest.mark.parametrize("printed", ["110686³", "110686①", "110686₂", "110686^3"])
+def test_a_footnote_marker_is_never_a_digit(printed):
+    """F2: NFKC glued superscript and circled digits onto numbers (110686³ → 1106863)."""
+    rep = parse_bytes(TEXT.replace("\t110686\n", f"\t{printed}\n", 1).encode(), "marked.txt")
+    c = cell(rep, "active_disclosure", "licensing", "decisions")
+    assert (c.status, c.value, c.raw) == ("value", Decimal(110686), printed)
+    assert "footnote marker" in c.note
+
+
+def test_a_sup_marker_in_html_is_never_a_digit():
+    """F2: `74<sup>1</sup>` was published as 741."""
+    html = "<html><body>" + "".join(
+        f"<p>{line}</p>" if "\t" not in line else
+        "<table><tr>" + "".join(f"<td>{x}</td>" for x in line.split("\t")) + "</tr></table>"
+        for line in TEXT.replace("\t110686\n", "\t110686<sup>1</sup>\n", 1).splitlines()) + "</body></html>"
+    rep = parse_bytes(html.encode(), "marked.html")
+    c = cell(rep, "active_disclosure", "licensing", "decisions")
+    assert c.value == Decimal(110686) and "footnote marker" in (c.note or "")
