@@ -70,11 +70,16 @@ def cmd_parse(a) -> int:
     return 0
 
 
+def _n(count: int, word: str) -> str:
+    """'1 error', '2 errors'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def cmd_check(a) -> int:
     """Print the findings for people; exit 1 when any report has an error (or cannot be parsed)."""
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())  # piped: one finding per line
     worst = 0
     for f, rep, error, violations in _parse_with_violations(a.files, a.workers):
         name = Path(f).name
@@ -86,7 +91,7 @@ def cmd_check(a) -> int:
         warnings = [v for v in violations if v["severity"] != "error"]
         state = "[bold red]QUARANTINED[/]" if errors else "[green]OK[/]"
         console.print(f"{state} {name}  {rep.title or ''} ({rep.year}, template {rep.template}): "
-                      f"{len(errors)} errors, {len(warnings)} warnings", soft_wrap=True)
+                      f"{_n(len(errors), 'error')}, {_n(len(warnings), 'warning')}", soft_wrap=True)
         for v in violations:
             cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x) or "report"
             numbers = "" if v["expected"] is None else f"expected {v['expected']}, printed {v['actual']}: "
@@ -122,6 +127,9 @@ def cmd_run(a) -> int:
 
     raw = str(Path(a.raw or raw_default()).resolve())
     out = str(Path(a.out or warehouse_default()).resolve())
+    if not Path(raw).is_dir():
+        print(f"nianbao run: the raw folder {raw} does not exist or is not a folder", file=sys.stderr)
+        return 2
     console = Console(stderr=True)
     console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
     t0 = time.perf_counter()
@@ -254,7 +262,14 @@ def main(argv: list[str] | None = None) -> int:
                         description="Print both templates' tables, rows, columns and codes, and the rule catalogue.")
     st.set_defaults(fn=cmd_template)
     a = p.parse_args(argv)
-    return a.fn(a)
+    try:
+        return a.fn(a)
+    except BrokenPipeError:  # `nianbao check … | head`: the reader left; nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # (so that the interpreter's final flush does not fail again)
+        except OSError:
+            pass
+        return 0
 
 
 if __name__ == "__main__":

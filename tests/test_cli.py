@@ -84,3 +84,23 @@ def test_run_on_a_folder(tmp_path):
 def test_template_prints_codes_and_rules():
     r = nianbao("template")
     assert "`other_processing`" in r.stdout and "`applications.balance`" in r.stdout
+
+
+def test_the_cli_behaves_at_its_edges(tmp_path):
+    """A wrong --raw is one line; a reader that leaves early (`| head`) is no traceback; plurals are right."""
+    r = nianbao("run", "--raw", tmp_path / "nowhere", "--out", tmp_path / "wh")
+    assert r.returncode == 2 and r.stderr.strip() == f"nianbao run: the raw folder {tmp_path / 'nowhere'} does not " \
+                                                      "exist or is not a folder"
+    proc = subprocess.Popen([*EXE, "check", *map(str, SEEDS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=REPO, text=True)
+    proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    err = proc.stderr.read()
+    proc.wait(timeout=300)
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    broken = tmp_path / "broken.txt"
+    broken.write_text(SEEDS[2].read_text(encoding="utf-8").replace("一、本年新收政府信息公开申请数量\t\t9",
+                                                                    "一、本年新收政府信息公开申请数量\t\t19"), encoding="utf-8")
+    out = nianbao("check", broken).stdout
+    assert " 2 errors, 0 warnings" in out or " 1 error, " in out
+    assert " 1 errors" not in out and " 1 warnings" not in out
