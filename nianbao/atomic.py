@@ -14,9 +14,20 @@ from pathlib import Path
 import polars as pl
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# what a file created the ordinary way gets (0644 under the usual umask 022): temp files are created
+# private (0600), and a published dataset must be readable by the other users of a shared warehouse
+DEFAULT_MODE = 0o666 & ~_umask()
+
+
 def replace_with(path: Path, write: Callable[[str], None], mode: int | None = None) -> Path:
-    """Call `write(tmp)` on a temp file beside `path`, then rename it over `path` (with `mode`, if given:
-    temp files are private to the owner)."""
+    """Call `write(tmp)` on a temp file beside `path`, then rename it over `path` with `mode` (default: what
+    an ordinary new file gets under the process's umask; the temp file itself is private until then)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -25,8 +36,7 @@ def replace_with(path: Path, write: Callable[[str], None], mode: int | None = No
         write(tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, DEFAULT_MODE if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -90,7 +90,7 @@ def cmd_check(a) -> int:
         errors = [v for v in violations if v["severity"] == "error"]
         warnings = [v for v in violations if v["severity"] != "error"]
         state = "[bold red]QUARANTINED[/]" if errors else "[green]OK[/]"
-        console.print(f"{state} {name}  {rep.title or ''} ({rep.year}, template {rep.template}): "
+        console.print(f"{state} {name}  {rep.title or ''} ({rep.year or 'year unknown'}, template {rep.template}): "
                       f"{_n(len(errors), 'error')}, {_n(len(warnings), 'warning')}", soft_wrap=True)
         for v in violations:
             cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x) or "report"
