@@ -140,3 +140,17 @@ def test_bad_files_fail_quarantine_and_conservation_holds(tmp_path):
     assert {(r["rule"], r["row"], r["column"]) for r in v.iter_rows(named=True)} >= {
         ("applications.row_total", "new_received", "total"), ("applications.balance", None, "natural_person")}
     assert "broken.txt" not in read(tmp_path / "wh", "reports")["source"].to_list()
+
+
+def test_published_files_are_readable_by_other_users_of_the_warehouse(sample_run):
+    """Issue 13: published Parquet files were mode 0600 (the temp file's), unreadable on a shared warehouse."""
+    import os
+    import stat
+
+    _, warehouse, _, _ = sample_run
+    mask = os.umask(0)
+    os.umask(mask)
+    files = [p for p in Path(warehouse).rglob("*.parquet") if not p.name.startswith(".")]
+    assert files
+    for p in files:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask, p
