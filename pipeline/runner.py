@@ -65,13 +65,13 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
 def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years: list[str] | None,
                  on_partition: Callable[[str], None] | None, out: Summary) -> Summary:
     config = QUIET if quiet else None
-    base_tags = run_tags(resources["warehouse"])
-
+    published = resources["warehouse"]
+    base_tags = run_tags(published)
     token = staging.new_token()
     # the runs write their published outputs to a staging area, published when every year succeeded
-    # (assets/staging.py); `warehouse` reads them back from there
-    warehouse = Warehouse(root=resources["warehouse"].root, staging=token)
-    staged = {**resources, "warehouse": warehouse, "io_manager": ParquetIOManager(warehouse=warehouse)}
+    # (assets/staging.py); `during` is the warehouse as the runs see it (their staged files first)
+    during = Warehouse(root=published.root, staging=token)
+    staged = {**resources, "warehouse": during, "io_manager": ParquetIOManager(warehouse=during)}
 
     def run(selection, keys=None):
         tags = dict(base_tags) if keys is None else {
@@ -86,14 +86,14 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
 
     res = run(_keys(UNPARTITIONED))
     if not res.success:
-        staging.discard(warehouse.root, token)
+        staging.discard(published.root, token)
         return out
     mat = {m.asset_key.to_user_string(): m.materialization for m in res.get_asset_materialization_events()}
     meta = mat["parsed_reports"].metadata
     out.parse = {k: meta[k].value for k in ("parsed", "reused", "dropped", "years_changed")}
-    reports = warehouse.read("parsed_reports")
-    failures = warehouse.read("parse_failures")
-    out.years = stale_years(warehouse, reports) if years is None else years
+    reports = during.read("parsed_reports")
+    failures = during.read("parse_failures")
+    out.years = stale_years(during, reports) if years is None else years
     out.skipped = [k for k in keys_of(reports["year"]) if k not in out.years]
     out.counts["inputs"] = reports.height + failures.height
     out.counts["failed"] = failures.height
@@ -107,13 +107,11 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
         if not run(_keys(PARTITIONED), span).success:
             break
     if out.success:  # every year of the run: published together
-        staging.commit(warehouse.root, token)
-        record(resources["warehouse"], reports, out.years)
+        staging.commit(published.root, token)
+        record(published, reports, out.years)
     else:  # nothing of this run's years is published; the next run redoes them
-        staging.discard(warehouse.root, token)
-    warehouse = resources["warehouse"]  # the published warehouse, from here on
-    present = keys_of(reports["year"])
-    out.counts["validated"], out.counts["quarantined"] = _judged(warehouse, present)
+        staging.discard(published.root, token)
+    out.counts["validated"], out.counts["quarantined"] = _judged(published, keys_of(reports["year"]))
     n = out.counts
     out.unaccounted = n["inputs"] - n["validated"] - n["quarantined"] - n["failed"]  # 0, or files were lost
     return out

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
 from conftest import DATA, SEEDS
