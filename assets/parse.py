@@ -25,7 +25,8 @@ from nianbao.version import PARSER_VERSION
                                  "line, PDF page and y, the printed label its row was read from, status (value, "
                                  "blank, placeholder, invalid, ambiguous, missing, not_printed), value, note. "
                                  "Stored as segment files per year (parsed_reports.segment says which holds a "
-                                 "report's live cells); read it through nianbao.store.CellStore.",
+                                 "report's cells), the same files whatever the history of runs; read every "
+                                 "year with polars.scan_parquet('parsed_cells/**/*.parquet').",
                                  code_version=PARSER_VERSION),
         "parse_failures": AssetOut(description="One row per file that could not be read as a report, with the reason.",
                                    code_version=PARSER_VERSION),
@@ -75,6 +76,9 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
         **frame_metadata(parsed.reports), **counts, "years": ",".join(years), "years_changed": changed_years,
         "manifest": str(manifest or ""), "manifest_rows": len(matched) + len(missing), "manifest_applied": applied,
         "manifest_missing_files": ", ".join(e.file for e in missing[:50]) + (" …" if len(missing) > 50 else "")})
+    # parsed_reports is written (the IO manager stores an output as it is yielded): the segments it no
+    # longer points at go now, so the store holds what a full parse of these files would leave
+    removed += store.collect_garbage(parsed.reports)
     yield Output(StoredCells(str(store.root)), "parsed_cells", metadata={
         "segments": parsed.reports["segment"].n_unique(), "segments_removed": removed,
         "new_cells_by_status": new_cells,

@@ -111,7 +111,7 @@ def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
     )
 
 
-def _on_pool(chunks: list[list[tuple[str, str]]], task, workers: int,
+def _on_pool(chunks: list[list[tuple]], task, workers: int,
              progress: Callable[[int], None] | None) -> list[Parsed]:
     """Run `task` on every chunk on a pool of worker processes (`nianbao.isolation`: per-file time and
     memory limits, workers that die with the run), results in chunk order.
@@ -135,7 +135,7 @@ def _on_pool(chunks: list[list[tuple[str, str]]], task, workers: int,
                 for i in todo:
                     done[i] = futures[i].result()
                     if progress:
-                        progress(len(chunks[i]))
+                        progress(_n_read(chunks[i]))
             except BrokenProcessPool:
                 procs = dict(pool._processes or {})  # (the executor forgets them when it shuts down)
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -158,10 +158,10 @@ def _on_pool(chunks: list[list[tuple[str, str]]], task, workers: int,
     return parts
 
 
-def _died(chunks: list[list[tuple[str, str]]], dead: dict[str, str]) -> Parsed:
+def _died(chunks: list[list[tuple]], dead: dict[str, str]) -> Parsed:
     """Failure rows for the files whose worker died."""
     rows = []
-    for path, rel in (x for chunk in chunks for x in chunk if x[1] in dead):
+    for path, rel in (x[:2] for chunk in chunks for x in chunk if x[1] in dead):
         try:
             data = Path(path).read_bytes()
             sha, size = hashlib.sha256(data).hexdigest(), len(data)
@@ -179,27 +179,32 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, batch_size: int = 200,
-               keep: bool = False, progress: Callable[[int], None] | None = None,
-               task: Callable[[list[tuple[str, str]]], Parsed] | None = None) -> Parsed:
-    """Parse files on `workers` processes (default: all cores), in batches, in a deterministic order.
-
-    `task`, when given, replaces `parse_batch` as the work done on a batch in the worker (a picklable,
-    module-level function or a partial of one): the parse stage's task parses the batch, writes its cells
-    to the cell store and returns only the small per-report rows, so the caller neither receives nor holds
-    the cells, and memory stays bounded by a batch.
-    """
-    task = task or partial(parse_batch, keep=keep)
+               keep: bool = False, progress: Callable[[int], None] | None = None) -> Parsed:
+    """Parse (path, relpath) pairs on `workers` processes (default: all cores), in batches of `batch_size`,
+    in a deterministic order (by relpath)."""
     items = sorted(items, key=lambda x: x[1])
+    return run_chunks(list(_chunks(items, batch_size)), partial(parse_batch, keep=keep), workers, progress, keep)
+
+
+def run_chunks(chunks: list[list[tuple]], task: Callable[[list[tuple]], Parsed], workers: int | None = None,
+               progress: Callable[[int], None] | None = None, keep: bool = False) -> Parsed:
+    """Run `task` on every chunk of items, on `workers` processes, and gather the results in chunk order.
+
+    An item is (path, relpath, …): `task` (a picklable, module-level function or a partial of one) gets
+    the chunk's items, minus any whose reading killed a worker (those fail alone, see `_on_pool`). The
+    parse stage's task (`incremental.parse_and_store`) parses its chunk, writes the cells to the cell
+    store and returns only the small per-report rows, so the caller neither receives nor holds the cells
+    and memory stays bounded by a chunk. `progress` is told how many files each chunk read (items whose
+    path is None are not read: the parse stage's reused reports)."""
     workers = workers or os.cpu_count() or 1
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork worker's child: it cannot start a pool
         workers = 1
-    chunks = list(_chunks(items, batch_size))
     if workers == 1:
         parts = []
         for chunk in chunks:
             parts.append(task(chunk))
             if progress:
-                progress(len(chunk))
+                progress(_n_read(chunk))
     else:
         parts = _on_pool(chunks, task, workers, progress)
     if not parts:
@@ -215,3 +220,8 @@ def parse_many(items: Iterable[tuple[str, str]], workers: int | None = None, bat
         [o for p in parts for o in (p.objects or [])] if keep else None,
         statuses,
     )
+
+
+def _n_read(chunk: list[tuple]) -> int:
+    """How many files of a chunk are read (not reused)."""
+    return sum(1 for x in chunk if x[0] is not None)

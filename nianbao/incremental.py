@@ -1,5 +1,6 @@
 """Incremental parsing: reuse the previous parse of every file whose content and parser are unchanged,
-and stream the cells of what is parsed now into the cell store (never the whole corpus in memory)."""
+and stream the cells of what is parsed now into the cell store (never the whole corpus in memory), in
+the chunks that make the store independent of the history of runs (`nianbao.store`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,9 +10,9 @@ from functools import partial
 import polars as pl
 
 from nianbao import frames as F
-from nianbao.batch import Parsed, parse_batch, parse_many
+from nianbao.batch import Parsed, parse_batch, report_id, run_chunks
 from nianbao.rawfiles import unreadable
-from nianbao.store import SEGMENT_REPORTS, UNKNOWN_YEAR, CellStore, segment_id, year_key  # noqa: F401
+from nianbao.store import UNKNOWN_YEAR, CellStore, chunk_segment, chunks, year_key  # noqa: F401
 from nianbao.version import PARSER_VERSION
 
 INDEX_SCHEMA = {**F.REPORT_SCHEMA, "segment": pl.String}
@@ -29,15 +30,28 @@ class Index:
         return self.reports.height + self.failures.height
 
 
-def parse_and_store(items: list[tuple[str, str]], root: str) -> Parsed:
-    """The parse stage's work on one batch, in the worker: parse it, write its cells to a new segment of
-    the cell store at `root`, and return the report rows (tagged with the segment), the failures and the
-    cells' status counts, without the cells."""
-    part = parse_batch(items)
-    if not part.reports.height:
-        return part
-    seg = segment_id(part.reports, PARSER_VERSION)
-    CellStore(root).write(part.cells, seg, part.reports["year"].to_list())
+def parse_and_store(items: list[tuple], root: str) -> Parsed:
+    """The parse stage's work on one chunk (`store.chunks`), in the worker: parse its new and changed files,
+    write the chunk's segment (those cells and the unchanged reports' cells, read back from the segments
+    that held them) to the cell store at `root`, and return the new reports' rows (tagged with the
+    segment), the failures and the new cells' status counts, without the cells.
+
+    An item is (path, relpath, segment, old year, old segment): path None for an unchanged report whose
+    cells are reused from (old year, old segment)."""
+    seg = items[0][2]
+    part = parse_batch([(path, rel) for path, rel, *_ in items if path is not None])
+    reused = [(report_id(rel), year, old) for path, rel, _, year, old in items if path is None]
+    cells = part.cells
+    if reused:
+        old = pl.DataFrame(reused, schema={"report_id": pl.String, "year": pl.Int32, "segment": pl.String},
+                           orient="row")
+        kept = CellStore(root).read(old, schema=F.CELL_SCHEMA)
+        order = pl.DataFrame({"report_id": [report_id(rel) for _, rel, *_ in items]}).with_row_index("_pos")
+        cells = (pl.concat([kept, cells]).join(order, on="report_id", how="left", maintain_order="left")
+                 .sort("_pos", maintain_order=True).drop("_pos"))  # path order, as a full parse writes it
+    years = part.reports["year"].to_list() + [year for _, year, _ in reused]
+    if years:
+        CellStore(root).write(cells, seg, years)
     statuses = dict(part.cells.group_by("status").len().iter_rows())
     return Parsed(part.reports.with_columns(segment=pl.lit(seg)), part.cells.clear(), part.failures,
                   statuses=statuses)
@@ -45,19 +59,26 @@ def parse_and_store(items: list[tuple[str, str]], root: str) -> Parsed:
 
 def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None, store: CellStore,
                       workers: int = 0, progress: Callable[[int], None] | None = None) -> tuple[Index, dict]:
-    """Parse the inventoried files, reusing `previous` where (path, sha256, parser version) are unchanged.
+    """Parse the inventoried files, reusing `previous` where (path, sha256, parser version) are unchanged
+    and the cells are still in `store`.
 
-    Cells of the files parsed now go to `store`; cells of reused files stay where they are. Returns the
-    index (reports sorted by year and path, failures by path: what a full parse of the same files gives,
-    up to which segment holds a report's cells) and counts: files reused, files parsed, previous
-    entries dropped (their file changed or is gone), the year partitions touched (a changed year's next
-    year too: its history warnings look back), the new cells by status.
+    The files are cut into chunks (`store.chunks`); a chunk whose files all are unchanged keeps its
+    segment, the others are written again (new and changed files parsed, unchanged ones copied), so the
+    store ends as a full parse of the same files would leave it. Returns the index (reports sorted by year
+    and path, failures by path: what a full parse gives, byte for byte) and counts: files reused, files
+    parsed, previous entries dropped (their file changed or is gone), chunks rewritten, the year
+    partitions touched (a changed year's next year too: its history warnings look back), the new cells by
+    status.
     """
     current = inventory.select("path", "sha256")
     if previous is None:
         keep = pl.DataFrame(schema={"report_id": pl.String})
     else:
-        done = pl.concat([previous.reports.select("report_id", "path", "sha256", "parser"),
+        on_disk = pl.DataFrame([(k, s) for k, s in store.files()], schema={"_key": pl.String, "segment": pl.String},
+                               orient="row")
+        stored = (previous.reports.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR))
+                  .join(on_disk, on=["_key", "segment"], how="semi"))  # a report whose cells are gone is parsed again
+        done = pl.concat([stored.select("report_id", "path", "sha256", "parser"),
                           previous.failures.select("report_id", "path", "sha256", "parser")])
         keep = (done.filter(pl.col("parser") == PARSER_VERSION)
                 .join(current, on=["path", "sha256"], how="semi").select("report_id"))
@@ -66,11 +87,6 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     todo, not_read = unreadable(inventory.filter(~pl.col("report_id").is_in(kept_ids)))
     if progress and not_read.height:
         progress(not_read.height)
-    items = [(f"{root}/{p}", p) for p in todo["path"].to_list()]
-    new = parse_many(items, workers=workers or None, batch_size=SEGMENT_REPORTS, progress=progress,
-                     task=partial(parse_and_store, root=str(store.root)))
-    new_reports = new.reports if "segment" in new.reports.columns else new.reports.with_columns(
-        segment=pl.lit(None, pl.String))
     if previous is None:
         old_r = pl.DataFrame(schema=INDEX_SCHEMA)
         old_f = pl.DataFrame(schema=F.FAILURE_SCHEMA)
@@ -79,7 +95,12 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
         old_r = previous.reports.filter(pl.col("report_id").is_in(kept_ids))
         old_f = previous.failures.filter(pl.col("report_id").is_in(kept_ids))
         gone = previous.reports.filter(~pl.col("report_id").is_in(kept_ids))
-    reports = store.compact(pl.concat([old_r, new_reports.select(list(INDEX_SCHEMA))]))
+    jobs, segment_of = _plan(inventory, set(todo["path"].to_list()), old_r, root)
+    new = run_chunks(jobs, partial(parse_and_store, root=str(store.root)), workers or None, progress)
+    new_reports = new.reports if "segment" in new.reports.columns else new.reports.with_columns(
+        segment=pl.lit(None, pl.String))
+    reports = pl.concat([old_r, new_reports.select(list(INDEX_SCHEMA))]).with_columns(
+        segment=pl.col("path").replace_strict(segment_of, return_dtype=pl.String))
     reports = reports.sort("year", "path", nulls_last=True)
     failures = pl.concat([old_f, new.failures, not_read]).sort("path")
     dropped = 0 if previous is None else previous.n_inputs - old_r.height - old_f.height
@@ -87,10 +108,28 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     present = set(_years(reports))
     # the history warnings of year Y+1 compare with year Y: a change in Y touches Y+1 too
     touched |= {str(int(y) + 1) for y in touched if y.isdigit() and str(int(y) + 1) in present}
-    counts = {"reused": old_r.height + old_f.height, "parsed": len(items), "dropped": dropped,
-              "years": sorted(touched),
+    counts = {"reused": old_r.height + old_f.height, "parsed": todo.height, "dropped": dropped,
+              "chunks_written": len(jobs), "years": sorted(touched),
               "new_cells": dict(sorted((new.statuses or {}).items()))}
     return Index(reports, failures), counts
+
+
+def _plan(inventory: pl.DataFrame, to_parse: set[str], kept: pl.DataFrame, root: str
+          ) -> tuple[list[list[tuple]], dict[str, str]]:
+    """The chunks to write (each a list of `parse_and_store` items) and every path's segment id."""
+    sha = dict(inventory.select("path", "sha256").iter_rows())
+    old = {path: (year, seg) for path, year, seg in kept.select("path", "year", "segment").iter_rows()}
+    jobs, segment_of = [], {}
+    for chunk in chunks(sorted(sha)):
+        seg = chunk_segment([(p, sha[p]) for p in chunk], PARSER_VERSION)
+        segment_of.update((p, seg) for p in chunk)
+        if not any(p in to_parse for p in chunk) and all(old[p][1] == seg for p in chunk if p in old):
+            continue  # unchanged: its segment stays as it is
+        items = [(f"{root}/{p}", p, seg, None, None) if p in to_parse else (None, p, seg, *old[p])
+                 for p in chunk if p in to_parse or p in old]
+        if items:
+            jobs.append(items)
+    return jobs, segment_of
 
 
 def _years(reports: pl.DataFrame) -> list[str]:

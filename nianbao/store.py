@@ -1,25 +1,24 @@
 """The parsed-cells store: every cell of every parsed report, on disk, in year folders of segment files.
 
 A national year is 100,000+ reports and ~25 million cells: too many to hold in memory at once, and too
-many to rewrite when 1% of the files change. So the parse stage streams each batch the process pool
-returns straight to disk, one *segment* file per (batch, year):
+many to rewrite when 1% of the files change. So the parse stage streams its cells straight to disk from
+the workers, one *segment* file per (chunk, year):
 
     <warehouse>/parsed_cells/year=2023/seg-<16 hex>.parquet
 
-and never rewrites a segment. The `parsed_reports` dataset is the index: its `segment` column says
-which segment holds each report's live cells. When a file changes, its new parse goes to a new segment
-and the old rows become dead (the index no longer points at them); readers only ever see live rows.
-Segments nobody points at are deleted at the start of the next parse (so a crash between writing
-segments and writing the index never leaves the index pointing at nothing), and a year that has
-accumulated many segments is compacted into fresh ones.
-
-Segment ids are hashes of what went into them (paths, content hashes, parser version): the same
-inputs give the same segments, byte for byte.
+The chunks are a function of the inputs alone (`chunks`): the raw files in path order, cut after every
+path whose hash says so (about one in `SEGMENT_REPORTS`), so adding or removing a file moves no other
+chunk's boundaries. A segment's id is the hash of its chunk's (path, SHA-256) pairs and the parser
+version; its rows are its reports' cells in path order, each report's in parse order. So the store is
+the same bytes whatever the history of runs that built it: an incremental run rewrites only the chunks
+whose files changed (re-reading the unchanged reports' cells from their old segment), and the result
+equals a full parse's, file for file. `parsed_reports.segment` says which segment holds each report's
+cells; segments nobody points at are deleted once the new index is written (and again at the start of
+the next parse, for a run killed in between).
 """
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,8 @@ from nianbao.atomic import write_atomic
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # how the unknown year is spelled in a folder name (hive convention)
 UNKNOWN_YEAR = "unknown"  # the partition key of reports whose year could not be read
-SEGMENT_REPORTS = 400  # reports per segment when a year is compacted (and the parse batch size)
+SEGMENT_REPORTS = 400  # reports per chunk of the parse (on average): one segment file per (chunk, year)
+MAX_CHUNK = 3 * SEGMENT_REPORTS
 
 
 def year_key(year: int | None) -> str:
@@ -54,11 +54,33 @@ class StoredCells:
     root: str
 
 
-def segment_id(reports: pl.DataFrame, parser: str) -> str:
-    """A segment's id: 16 hex digits of the SHA-256 of its reports' (path, sha256) and the parser version."""
+def is_boundary(relpath: str) -> bool:
+    """Whether a chunk ends after this path: about one path in `SEGMENT_REPORTS`, decided by the path alone."""
+    return int.from_bytes(hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).digest()[:8], "big") \
+        % SEGMENT_REPORTS == 0
+
+
+def chunks(paths: list[str]) -> list[list[str]]:
+    """The raw files' paths (sorted) cut into chunks at `is_boundary` paths; a chunk that reaches
+    `MAX_CHUNK` paths without one is cut there."""
+    out: list[list[str]] = []
+    cur: list[str] = []
+    for p in paths:
+        cur.append(p)
+        if is_boundary(p) or len(cur) == MAX_CHUNK:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def chunk_segment(pairs: list[tuple[str, str | None]], parser: str) -> str:
+    """A chunk's segment id: 16 hex digits of the SHA-256 of its (path, sha256) pairs, in order, and the
+    parser version."""
     h = hashlib.sha256(parser.encode())
-    for path, sha in reports.select("path", "sha256").sort("path").iter_rows():
-        h.update(f"\0{path}\0{sha}".encode())
+    for path, sha in pairs:
+        h.update(f"\0{path}\0{sha or ''}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()[:16]
 
 
@@ -90,10 +112,11 @@ class CellStore:
         """The live cells of `reports` (rows of parsed_reports, with `segment`), of one year or all; None
         when there are none.
 
-        Each report's cells are contiguous and in their parse order. Reports come segment by segment,
-        which after an incremental parse is not the order of `reports`; `ordered=True` sorts them into it
-        (a join and a sort: it doubles the memory of the read, so callers that put their own output in
-        order do without)."""
+        Each report's cells are contiguous and in their parse order. Reports come segment by segment (in
+        path order within a segment), which is the order of `reports` when those are sorted by year and
+        path (as parsed_reports is); `ordered=True` sorts them into the order of any `reports` (a join and
+        a sort: it doubles the memory of the read, so callers that put their own output in order do
+        without)."""
         if key is not None:
             reports = reports.filter(year_filter(key))
         if not reports.height:
@@ -133,29 +156,3 @@ class CellStore:
         for p in [*self.root.glob("year=*/.*.tmp"), *self.root.glob("*.parquet")]:  # + the old one-file layout
             p.unlink(missing_ok=True)
         return n
-
-    def compact(self, reports: pl.DataFrame, parser_of: str = "parser") -> pl.DataFrame:
-        """Rewrite the years whose live cells are spread over many more segments than a fresh parse would
-        make (incremental runs add a few each time). Returns `reports` with the new `segment` values.
-
-        Files are only added here; the old segments become unreferenced and go at the next parse.
-        """
-        out = []
-        for (year,), part in reports.sort("path").partition_by("year", as_dict=True, maintain_order=True).items():
-            ideal = math.ceil(part.height / SEGMENT_REPORTS)
-            if part["segment"].n_unique() <= 2 * ideal + 8:
-                out.append(part)
-                continue
-            cells = self.read(part, year_key(year))
-            fresh = []
-            for i in range(0, part.height, SEGMENT_REPORTS):
-                chunk = part.slice(i, SEGMENT_REPORTS)
-                seg = "c" + segment_id(chunk, "|".join(chunk[parser_of].unique().sort()))[1:]
-                self.write(cells.filter(pl.col("report_id").is_in(chunk["report_id"].implode())), seg,
-                           chunk["year"].to_list())
-                fresh.append(chunk.with_columns(segment=pl.lit(seg)))
-            out.append(pl.concat(fresh))
-        if not out:
-            return reports
-        ids = reports.select("report_id")
-        return ids.join(pl.concat(out), on="report_id", how="left", maintain_order="left")

@@ -18,7 +18,7 @@ import pytest
 import hostile_tasks
 from conftest import SEEDS
 from nianbao import isolation as I
-from nianbao.batch import parse_many
+from nianbao.batch import parse_many, run_chunks
 
 SEED_TEXT = SEEDS[0].read_text(encoding="utf-8")
 
@@ -71,7 +71,7 @@ def test_a_worker_that_dies_fails_only_the_file_it_was_reading(tmp_path):
     crash = tmp_path / "crash.txt"
     crash.write_text(SEED_TEXT, encoding="utf-8")
     items = [(str(p), p.name) for p in SEEDS] + [(str(crash), "crash.txt")]
-    parsed = parse_many(items, workers=2, batch_size=2, task=partial(hostile_tasks.crash_on_marked))
+    parsed = run_chunks([items[i:i + 2] for i in range(0, len(items), 2)], partial(hostile_tasks.crash_on_marked), 2)
     got = outcomes(parsed)
     assert got.pop("crash.txt") == "the parser process died while reading this file: SIGKILL " \
                                    "(e.g. over the memory limit, NIANBAO_FILE_MEMORY_MB)"
