@@ -90,7 +90,9 @@ class ParsedReport:
         rows = [r for r in tpl.application_rows if not r.subtotal or r.code in self.printed_subtotals]
         apps = {r.code: [val("applications", r.code, c) for c in T.APPLICANT_CODES] for r in rows}
         review = {g.code: [val("review_litigation", g.code, c) for c in T.REVIEW_CODES] for g in T.REVIEW_GROUPS}
-        out = {"active_disclosure": active, "applications": apps, "review_litigation": review}
+        out = {"active_disclosure": active, "applications": apps, "review_litigation": review,
+               # what the positions of the two tables' arrays are (the truth files' shape has lists)
+               "columns": {"applications": list(T.APPLICANT_CODES), "review_litigation": list(T.REVIEW_CODES)}}
         if self.org_subtotal:
             out["applications_org_subtotal"] = {r.code: val("applications", r.code, T.ORG_SUBTOTAL.code) for r in rows}
         return out

@@ -43,6 +43,9 @@ def test_parse_json_lines_in_truth_shape(tmp_path):
                 want = {i: {c: str(v) for c, v in cols.items()} for i, cols in want.items()}
             assert got == want, (p.name, key)
         assert out["violations"] == []
+        named = dict(zip(out["columns"]["applications"], out["applications"]["granted"]))  # positions named
+        assert named["total"] == sum(v for c, v in named.items() if c != "total")
+        assert out["columns"]["review_litigation"][-1] == "total"
 
 
 def test_parse_cells_gives_provenance():
