@@ -3,7 +3,11 @@ PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+# the warehouse `make run` writes and `make ui` shows; its Dagster instance is $(WAREHOUSE)/.dagster unless
+# DAGSTER_HOME is set (`make ui WAREHOUSE=MYWH [RAW=MYDIR]` looks at another folder's runs and years only)
+WAREHOUSE ?= $(or $(NIANBAO_WAREHOUSE),data/warehouse)
+RAW ?=
+UI_HOME = $(or $(DAGSTER_HOME),$(abspath $(WAREHOUSE))/.dagster)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run ui test bench install clean cluster
@@ -17,15 +21,18 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nianbao run
+	$(BIN)/nianbao run --out $(WAREHOUSE) $(if $(RAW),--raw $(RAW))
 
 ui: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME) && test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml
+	@mkdir -p "$(UI_HOME)" && test -f "$(UI_HOME)/dagster.yaml" || printf 'telemetry:\n  enabled: false\n' > "$(UI_HOME)/dagster.yaml"
+	DAGSTER_HOME="$(UI_HOME)" NIANBAO_WAREHOUSE="$(abspath $(WAREHOUSE))" $(if $(RAW),NIANBAO_RAW="$(abspath $(RAW))") \
+		$(BIN)/dagster dev -w workspace.yaml
 
-# tests/test_summary.py opens the year summary in headless Chromium (Debian's package; apt needs root)
+# tests/test_summary.py opens the year summary in headless Chromium (Debian's package; apt needs root) and
+# checks its Chinese text is drawn in a CJK font, not as boxes: a CJK font (WenQuanYi Micro Hei) is installed too
 test: $(STAMP)
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium)
+	fc-list :lang=zh family | grep -q . || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fontconfig fonts-wqy-microhei)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -35,4 +42,4 @@ cluster: $(STAMP)
 	bash scripts/cluster.sh
 
 clean:
-	rm -rf data/warehouse data/dagster_home
+	rm -rf data/warehouse data/dagster_home  # data/dagster_home: the instance before it moved into the warehouse

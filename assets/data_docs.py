@@ -1,5 +1,10 @@
 """Great Expectations Data Docs per reporting year: the error rules of the catalogue as a GX suite, run
-over the year's validated and quarantined reports, checked against pandera's verdicts."""
+over the year's validated and quarantined reports, checked against pandera's verdicts.
+
+The page (`<warehouse>/data_docs/year=<Y>/index.html`) is rendered from the GX results by
+contracts/gx_docs.py: it works offline, names reports by source file and body, and has no run time in
+its path or content, so identical runs write identical files.
+"""
 
 import shutil
 
@@ -12,9 +17,12 @@ from assets.validate import SINGLE_RUN, per_year_table
 from assets.warehouse import Warehouse
 from contracts import gx
 from contracts.catalogue import ERROR_RULES
+from contracts.gx_docs import render_docs
 from contracts.version import RULES_VERSION
+from nianbao.atomic import write_text_atomic
 
 AGREES = "agrees_with_pandera"
+PAGE = "index.html"
 
 
 def pandera_failing(violations: pl.DataFrame) -> dict[str, set[str]]:
@@ -29,22 +37,27 @@ def pandera_failing(violations: pl.DataFrame) -> dict[str, set[str]]:
        check_specs=[AssetCheckSpec(AGREES, asset="data_docs", description="GX and pandera fail the same reports for "
                                                                              "the same rules")])
 def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
-    """GX Data Docs (static HTML) of the year's reports, validated and quarantined:
-    `<warehouse>/data_docs/year=YYYY/…/index.html`. The suite is generated from the same template identities
-    and rule ids as the pandera contracts; the check `agrees_with_pandera` compares the verdicts."""
+    """Data Docs (one static HTML page, offline) of the GX suite over the year's reports, validated and
+    quarantined: `<warehouse>/data_docs/year=YYYY/index.html`, each expectation with its failing reports
+    by source file and body. The suite is generated from the same template identities and rule ids as the
+    pandera contracts; the check `agrees_with_pandera` compares the verdicts."""
+    from importlib.metadata import version
+
     rows, pages, disagree = [], {}, []
     for key in context.partition_keys:
         reports = warehouse.read_year("parsed_reports", key)
         target = warehouse.year_dir_target("data_docs", key)
-        shutil.rmtree(target, ignore_errors=True)  # a fresh site: no results of earlier runs
-        got = gx.run(reports, warehouse.cells(key, reports), docs_dir=target, per_report=True) if reports.height else {}
+        shutil.rmtree(target, ignore_errors=True)  # a fresh folder: nothing of earlier runs (or GX sites)
+        outcomes = gx.validate(reports, warehouse.cells(key, reports), per_report=True) if reports.height else []
         want = {r: ids for r, ids in pandera_failing(warehouse.read_year("violations", key)).items() if r in ERROR_RULES}
-        got = {r: ids for r, ids in got.items() if ids}
+        got = {r: ids for r, ids in gx.failing(outcomes).items() if ids}
         if got != want:
             disagree.append(key)
-        index = gx.docs_index(target)
-        if index is not None:  # linked where it is published (a staged site is moved there when the run commits)
-            pages[key] = warehouse.year_dir("data_docs", key) / index.relative_to(target)
+        page = render_docs(key, outcomes, reports, rules_version=RULES_VERSION,
+                           gx_version=version("great_expectations"))
+        write_text_atomic(page, target / PAGE, mode=0o644)
+        # linked where it is published (a staged page is moved there when the run commits)
+        pages[key] = warehouse.year_dir("data_docs", key) / PAGE
         rows.append({"year": key, "reports": reports.height,
                      "failing_gx": len(set().union(*got.values())) if got else 0,
                      "failing_pandera": len(set().union(*want.values())) if want else 0})

@@ -30,7 +30,7 @@ YEAR_CODE = hash_modules(_ROOT, ("contracts/*.py", "assets/*.py", "nianbao/*.py"
 BASIS_FILE = ".year_basis.json"
 # one file per year that a finished year always has (the last stages of the year's run write the others)
 OUTPUTS = ("violations", "reports", "active_disclosure", "applications", "review_litigation", "rollup_province",
-           "rollup_national")
+           "rollup_national", "comparisons", "comparisons_stock", "comparisons_bodies", "coverage")
 
 
 def _row_digests(reports: pl.DataFrame) -> dict[str, int]:

@@ -14,3 +14,16 @@ YEARS = DynamicPartitionsDefinition(name="year")
 def keys_of(years: pl.Series) -> list[str]:
     """Sorted partition keys of the years present."""
     return sorted({key_of(y) for y in years.to_list()})
+
+
+def spans(order: list[str], keys: list[str]) -> list[list[str]]:
+    """`keys` as runs of consecutive partition keys in `order` (the instance's order of the year partitions):
+    each span is one single-run backfill over a range of year partitions."""
+    at = sorted(order.index(k) for k in keys)
+    out: list[list[str]] = []
+    for i in at:
+        if out and order.index(out[-1][-1]) == i - 1:
+            out[-1].append(order[i])
+        else:
+            out.append([order[i]])
+    return out

@@ -15,7 +15,7 @@ from dagster import ConfigurableResource
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = REPO / "data" / "sample"
 DEFAULT_WAREHOUSE = REPO / "data" / "warehouse"
-DEFAULT_HOME = REPO / "data" / "dagster_home"
+HOME_DIR = ".dagster"  # the Dagster instance of a warehouse: <warehouse>/.dagster
 
 
 def raw_default() -> str:
@@ -24,6 +24,19 @@ def raw_default() -> str:
 
 def warehouse_default() -> str:
     return os.environ.get("NIANBAO_WAREHOUSE", str(DEFAULT_WAREHOUSE))
+
+
+def dagster_home(warehouse: str | Path) -> Path:
+    """The Dagster instance (SQLite storage) of a warehouse: $DAGSTER_HOME when set, else
+    <warehouse>/.dagster, so the UI on it (`make ui WAREHOUSE=…`) shows that warehouse's runs and years only.
+    Created with a dagster.yaml turning telemetry off when it has none; sets $DAGSTER_HOME to it."""
+    home = Path(os.environ.get("DAGSTER_HOME") or Path(warehouse) / HOME_DIR).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
 
 
 class RawReports(ConfigurableResource):

@@ -4,7 +4,7 @@ nationally (the arithmetic and its semantics are documented there)."""
 import polars as pl
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.meta import schema_metadata
+from assets.meta import schema_metadata, year_metadata
 from assets.partitions import YEARS
 from assets.summary import page_path
 from assets.validate import SINGLE_RUN, per_year_table
@@ -27,9 +27,10 @@ def _rollup_years(context: AssetExecutionContext, warehouse: Warehouse, name: st
         rows.append({"year": year, "rows": df.height})
         last = df
     # the year's HTML summary (asset year_summary, written after the rollups in the same run)
-    pages = {f"summary {y}": MetadataValue.url(page_path(warehouse, y).resolve().as_uri()) for y in context.partition_keys}
+    for y in context.partition_keys:  # each year's materialisation links its own page only
+        year_metadata(name, y, {"summary": MetadataValue.url(page_path(warehouse, y).resolve().as_uri())})
     return MaterializeResult(metadata={**schema_metadata(last), "dagster/row_count": sum(r["rows"] for r in rows),
-                                       "by_year": per_year_table(rows), **pages})
+                                       "by_year": per_year_table(rows)})
 
 
 _DEPS = ["reports", "active_disclosure", "applications", "review_litigation", "parsed_reports", "violations"]

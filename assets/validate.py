@@ -18,7 +18,7 @@ import polars as pl
 from dagster import (AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, MetadataValue, asset,
                      multi_asset)
 
-from assets.meta import markdown_table, schema_metadata
+from assets.meta import markdown_table, schema_metadata, year_rows
 from assets.partitions import YEARS
 from assets.warehouse import Warehouse
 from contracts import history as H
@@ -92,15 +92,18 @@ def previous_figures(warehouse: Warehouse, key: str) -> pl.DataFrame | None:
 
 
 def per_year_table(rows: list[dict]) -> MetadataValue:
-    """A markdown table of per-year figures for a step that ran several years."""
+    """A markdown table of per-year figures for a step that ran several years (each year's figures are also
+    that year's own metadata: `assets.meta.year_rows`)."""
+    year_rows(rows)
     return MetadataValue.md(markdown_table(pl.DataFrame(rows), 100))
 
 
 @asset(group_name="validate", compute_kind="pandera", partitions_def=YEARS, backfill_policy=SINGLE_RUN,
        deps=["parsed_reports", "parsed_cells"], code_version=RULES_VERSION)
 def violations(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    """Every rule a report breaks (the quarantine list): report, rule, severity, table, row, column,
-    expected, actual, message. A report with any error is quarantined; warnings keep it in.
+    """Every rule a report breaks (the quarantine list): report (with its year, body and region), rule,
+    severity, table, row, column, expected, actual, message, the likely culprit and where its cell was
+    printed (`contracts.violations`). A report with any error is quarantined; warnings keep it in.
     One partition per reporting year; the contracts run over all of that year's reports at once."""
     rows, by_rule, schema = [], [], None
     for key in sorted(context.partition_keys):  # a year's history rules read the year before
@@ -120,7 +123,7 @@ def violations(context: AssetExecutionContext, warehouse: Warehouse) -> Material
             figs.insert(0, pl.read_ipc(figures_path(warehouse, key)).filter(pl.col("report_id").is_in(same)))
         per_report = pl.concat(parts) if parts else pl.DataFrame(schema=VIOLATION_SCHEMA)
         figs = pl.concat(figs) if figs else pl.DataFrame(schema=H.FIGURE_SCHEMA)
-        v = judge_year(reports, per_report, figs, previous)
+        v = judge_year(reports, per_report, figs, previous, lambda these: warehouse.cells(key, these))
         warehouse.write_year("violations", key, v)
         write_ipc_atomic(figs, figures_path(warehouse, key, target=True))
         write_ipc_atomic(pl.concat(resolved) if resolved else pl.DataFrame(schema=H.RESOLVED_SCHEMA),

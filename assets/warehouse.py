@@ -34,6 +34,16 @@ STAGING = ".staging"  # <root>/.staging/<token>/<dataset>/year=<Y>/…: a run's 
 STAGED_DATASETS = ("parse_failures",)
 
 
+def declared(name: str) -> dict[str, pl.DataType]:
+    """The declared dtypes of a year-partitioned dataset's columns (empty for a dataset without a declaration):
+    the published datasets (`contracts.publish.schemas`), violations, the rollups."""
+    from contracts.publish import schemas
+    from contracts.rollups import SCHEMA as ROLLUP
+    from contracts.violations import SCHEMA as VIOLATIONS
+
+    return {**schemas(), "violations": VIOLATIONS, "rollup_province": ROLLUP, "rollup_national": ROLLUP}.get(name, {})
+
+
 class Warehouse(ConfigurableResource):
     """The warehouse folder: one folder per dataset.
 
@@ -149,7 +159,14 @@ class Warehouse(ConfigurableResource):
         return self.cell_store().read(reports, key, schema=CELL_SCHEMA, ordered=ordered)
 
     def write_year(self, name: str, key: str, df: pl.DataFrame) -> Path:
-        """Write one year partition atomically."""
+        """Write one year partition atomically (in an asset step, its row count becomes that year's metadata),
+        its columns cast to the dataset's declared dtypes (`declared`): a column's dtype never depends on one
+        year's rows (e.g. all null that year)."""
+        from assets.meta import year_written
+
+        schema = declared(name)
+        df = df.cast({c: t for c, t in schema.items() if c in df.columns and df.schema[c] != t})
+        year_written(name, key, df)
         return write_atomic(df, self._target(self._year_rel(name, key) / PART))
 
 

@@ -5,12 +5,16 @@ same expressions the pandera models use: one column per identity, the difference
 and handed to GX as pandas; each identity column is then expected to be 0 (nulls, i.e. unknown cells,
 are not judged, as in pandera). Used for the Data Docs and to compare GX with pandera on speed and on
 which reports fail. GX is imported lazily (it takes seconds) and its progress bars are off.
+
+`validate` returns each expectation's result (`Outcome`: rule, column, success, counts, the failing
+reports and their values); the Data Docs page is rendered from them by `contracts/gx_docs.py`, not by
+GX's site builder, whose pages need ten CDNs and name validations by hash and run time (see README).
+GX runs in an ephemeral context: nothing is written to disk.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
@@ -82,58 +86,88 @@ def _per_report(reports: pl.DataFrame, rows: pl.DataFrame, ident: pl.DataFrame, 
     return Frame("reports", out, zero, {C.NON_NEGATIVE: C.NON_NEGATIVE, C.PRESENT: C.PRESENT})
 
 
-def _context(docs_dir: Path | None):
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's result: the rule it checks, on which frame and column, whether it held, over how
+    many rows, and the failing reports (report id, the unexpected value), in row order."""
+
+    frame: str
+    rule: str
+    column: str
+    expectation: str  # GX's expectation type, e.g. expect_column_values_to_be_between
+    condition: str  # what the column must be: "= 0" or "true"
+    success: bool
+    element_count: int
+    unexpected_count: int
+    unexpected: tuple[tuple[str, object], ...]
+
+
+def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-
-    if docs_dir is None:
-        ctx = gx.get_context(mode="ephemeral")
-    else:
-        docs_dir.mkdir(parents=True, exist_ok=True)
-        ctx = gx.get_context(mode="file", project_root_dir=str(docs_dir))
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return gx, ctx
 
 
-def run(reports: pl.DataFrame, cells: pl.DataFrame, docs_dir: Path | None = None,
-        per_report: bool = False) -> dict[str, set[str]]:
-    """Run the suite; rule id → ids of the reports failing it. With `docs_dir`, also build Data Docs there."""
-    return run_frames(frames(reports, cells, per_report), docs_dir)
+def run(reports: pl.DataFrame, cells: pl.DataFrame, per_report: bool = False) -> dict[str, set[str]]:
+    """Run the suite; rule id → ids of the reports failing it."""
+    return run_frames(frames(reports, cells, per_report))
 
 
-def docs_index(docs_dir: Path) -> Path | None:
-    """The Data Docs front page GX built under `docs_dir`."""
-    found = sorted(docs_dir.rglob("local_site/index.html")) or sorted(docs_dir.rglob("index.html"))
-    return found[0] if found else None
-
-
-def run_frames(derived: list[Frame], docs_dir: Path | None = None) -> dict[str, set[str]]:
+def run_frames(derived: list[Frame]) -> dict[str, set[str]]:
     """Run the suite on frames already derived by `frames` (what the benchmark times against pandera's
-    models on the same derived frames)."""
-    gx, ctx = _context(docs_dir)
+    models on the same derived frames); rule id → ids of the reports failing it."""
+    return failing(validate_frames(derived))
+
+
+def failing(outcomes: list[Outcome]) -> dict[str, set[str]]:
+    """rule id → ids of the reports failing it (rules that failed only)."""
+    out: dict[str, set[str]] = {}
+    for o in outcomes:
+        if not o.success:
+            out.setdefault(o.rule, set()).update(rid for rid, _ in o.unexpected)
+    return out
+
+
+def validate(reports: pl.DataFrame, cells: pl.DataFrame, per_report: bool = False) -> list[Outcome]:
+    """Every expectation's outcome, frame by frame in suite order (what the Data Docs page shows)."""
+    return validate_frames(frames(reports, cells, per_report))
+
+
+def _plain(v):
+    """A value of a pandas frame as a plain Python value (numpy scalars and NaN included)."""
+    if hasattr(v, "item"):
+        v = v.item()
+    return None if isinstance(v, float) and v != v else v
+
+
+def validate_frames(derived: list[Frame]) -> list[Outcome]:
+    """Run the suite on derived frames; each expectation's outcome."""
+    gx, ctx = _context()
     source = ctx.data_sources.add_or_update_pandas("nianbao")
-    failing: dict[str, set[str]] = {}
+    outcomes: list[Outcome] = []
     for fr in derived:
         asset = source.add_dataframe_asset(fr.name)
         batch = asset.add_batch_definition_whole_dataframe("all")
-        # the suite is built whole and stored once: adding expectations one by one to a stored suite
-        # re-serialises it each time (seconds per year in a file context)
         expectations = [gx.expectations.ExpectColumnValuesToBeBetween(
-            column=col, min_value=0, max_value=0, meta={"rule": fr.zero[col]}) for col in fr.zero]
+            column=col, min_value=0, max_value=0, meta={"rule": fr.zero[col], "condition": "= 0"}) for col in fr.zero]
         expectations += [gx.expectations.ExpectColumnValuesToBeInSet(
-            column=col, value_set=[True], meta={"rule": fr.true[col]}) for col in fr.true]
+            column=col, value_set=[True], meta={"rule": fr.true[col], "condition": "true"}) for col in fr.true]
         suite = ctx.suites.add_or_update(gx.ExpectationSuite(name=f"nianbao.{fr.name}", expectations=expectations))
         vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=fr.name, data=batch, suite=suite))
         result = vd.run(batch_parameters={"dataframe": fr.data.to_pandas()},
                         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["report_id"]})
         for er in result.results:
-            if er.success:
-                continue
-            rule = er.expectation_config.meta["rule"]
-            ids = {row["report_id"] for row in er.result.get("unexpected_index_list") or []}
-            failing.setdefault(rule, set()).update(ids)
-    if docs_dir is not None:
-        ctx.build_data_docs()
-    return failing
+            cfg = er.expectation_config
+            col = cfg.kwargs["column"]
+            rows = er.result.get("unexpected_index_list") or []
+            outcomes.append(Outcome(
+                frame=fr.name, rule=cfg.meta["rule"], column=col, expectation=cfg.type,
+                condition=cfg.meta["condition"], success=bool(er.success),
+                element_count=int(er.result.get("element_count") or 0),
+                unexpected_count=int(er.result.get("unexpected_count") or 0),
+                unexpected=tuple((row["report_id"], _plain(row.get(col))) for row in rows)))
+    return outcomes

@@ -8,9 +8,13 @@ last year's figures and the duplicate inputs, and puts the rows in canonical ord
 for a whole year in one call; `judge_years` judges several years in year order, each against the one
 before when it is among them: what `nianbao check DIR` and `nianbao parse --json FILES…` call, so the
 CLI and the pipeline give the same findings for the same files.
+
+Every violation row leaves the judge located (`contracts.violations.locate`): its report's year, body and
+region, and the text, line and page of its culprit cell.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -40,6 +44,7 @@ def judge_reports(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataF
     cells = H.apply_resolved(cells, decided)
     v = pl.concat([validate(reports, cells).violations,
                    V.frame([N.warnings(reports, cells)], reports.select("report_id", "source"))])
+    v = V.locate(v, reports, cells)
     figs = H.figures(reports, cells).with_columns(
         stock_ambiguous=pl.col("stock_ambiguous") | pl.col("report_id").is_in(decided["report_id"].implode()))
     return Judged(v, figs, decided)
@@ -50,12 +55,23 @@ def quarantined(violations: pl.DataFrame) -> pl.Series:
     return violations.filter(pl.col("severity") == "error")["report_id"].unique()
 
 
+Cells = pl.DataFrame | Callable[[pl.DataFrame], pl.DataFrame]
+
+
 def judge_year(reports: pl.DataFrame, per_report: pl.DataFrame, figures: pl.DataFrame,
-               previous: pl.DataFrame | None) -> pl.DataFrame:
+               previous: pl.DataFrame | None, cells: Cells | None = None) -> pl.DataFrame:
     """A whole year's violations: the per-report rows plus the warnings that need other reports, in a
-    total order (so a year judged in chunks, or partly reused, gives the bytes of one judged at once)."""
-    cross = H.warnings(reports, figures, previous, quarantined(per_report))
-    v = pl.concat([per_report, V.frame(cross, reports.select("report_id", "source"))])
+    total order (so a year judged in chunks, or partly reused, gives the bytes of one judged at once).
+
+    `cells` locates the culprit cells of those warnings: the year's parsed cells, or a function giving the
+    cells of some reports (rows of `reports`), so that only the reports with such a warning are read."""
+    cross = V.frame(H.warnings(reports, figures, previous, quarantined(per_report)),
+                    reports.select("report_id", "source"))
+    if cross.height:
+        these = reports.filter(pl.col("report_id").is_in(cross["report_id"].unique().implode()))
+        got = cells(these) if callable(cells) else cells
+        cross = V.locate(cross, these, pl.DataFrame(schema=V.CELLS) if got is None else got)
+    v = pl.concat([per_report, cross])
     return v.sort(*v.columns, nulls_last=True, maintain_order=True)
 
 
@@ -65,7 +81,7 @@ def judge(reports: pl.DataFrame, cells: pl.DataFrame, previous: pl.DataFrame | N
         return Judged(pl.DataFrame(schema=VIOLATION_SCHEMA), pl.DataFrame(schema=H.FIGURE_SCHEMA),
                       pl.DataFrame(schema=H.RESOLVED_SCHEMA))
     j = judge_reports(reports, cells, previous)
-    return Judged(judge_year(reports, j.violations, j.figures, previous), j.figures, j.resolved)
+    return Judged(judge_year(reports, j.violations, j.figures, previous, cells), j.figures, j.resolved)
 
 
 def judge_years(reports: pl.DataFrame, cells: pl.DataFrame) -> Judged:

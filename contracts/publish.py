@@ -6,15 +6,27 @@ Tables 三 and 四 are read by position where `contracts.layout` proves a report
 """
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from contracts import history as H
 from contracts import layout as L
 from contracts.judge import quarantined
+from contracts.violations import SCHEMA as VIOLATION_SCHEMA
 from nianbao import frames as F
 
 DATASETS = ("reports", "active_disclosure", "applications", "review_litigation")
 ROW_COLUMN = {"active_disclosure": "item", "applications": "row", "review_litigation": "group"}
+
+
+@cache
+def schemas() -> dict[str, dict[str, pl.DataType]]:
+    """Each published dataset's declared schema (what `publish` gives for no reports): the dtype of every
+    column, whatever one year's rows hold (a column all null in a year is still written with it)."""
+    empty = publish(pl.DataFrame(schema=F.REPORT_SCHEMA), pl.DataFrame(schema=F.CELL_SCHEMA),
+                    pl.DataFrame(schema=VIOLATION_SCHEMA))
+    return {name: dict(df.schema) for name, df in empty.items()}
 
 
 def in_report_order(df: pl.DataFrame, reports: pl.DataFrame, row: str | None = None) -> pl.DataFrame:

@@ -24,6 +24,11 @@ from nianbao.frames import DECIMAL, template_cells
 
 PROVINCE_KEY = ["year", "province", "region_level", "body_type", "template"]
 NATIONAL_KEY = ["year", "region_level", "body_type", "template"]
+# the dtype of every column of the rollups (the key columns: year Int32, the others String), fixed whatever a
+# year's rows hold
+SCHEMA = {"year": pl.Int32, "province": pl.String, "region_level": pl.String, "body_type": pl.String,
+          "template": pl.String, "table": pl.String, "row": pl.String, "column": pl.String, "value": DECIMAL,
+          "n_reports": pl.Int64, "n_blank": pl.Int64, "n_quarantined": pl.Int64}
 TABLES = (("active_disclosure", "item"), ("applications", "row"), ("review_litigation", "group"))
 LITIGATION = ("litigation_direct", "litigation_after_review")
 
@@ -111,4 +116,5 @@ def rollup(tables: dict[str, pl.DataFrame], reports: pl.DataFrame, parsed_report
          .agg(n_quarantined=pl.len().cast(pl.Int64)))
     out = pl.concat([cells.select(sums.columns), rates(cells, key)])
     out = out.join(q, on=key, how="left", nulls_equal=True).with_columns(pl.col("n_quarantined").fill_null(0))
+    out = out.cast({c: t for c, t in SCHEMA.items() if c in out.columns})
     return out.sort(*key, "table", "row", "column", nulls_last=True)

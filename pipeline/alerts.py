@@ -43,13 +43,14 @@ from pathlib import Path
 import polars as pl
 from dagster import ConfigurableResource, DagsterEventType, DagsterInstance, DagsterRunStatus, EnvVar, RunsFilter
 
-from assets.checks import FAMILIES
+from assets.checks import FAMILIES, REPORTED_OTHERWISE
 from assets.warehouse import Warehouse
+from nianbao import template as T
 from nianbao.atomic import write_text_atomic
 
 LOGGER = logging.getLogger("nianbao.alerts")
 # The per-family contract checks summarise the contract errors, which the alert lists report by report.
-FAMILY_CHECKS = {("violations", f + "_rules") for f in FAMILIES}
+FAMILY_CHECKS = {("violations", f + "_rules") for f in FAMILIES} | REPORTED_OTHERWISE  # and parse failures, warnings
 # A blocking check that fails also fails its step with this error: the check itself is reported.
 CHECK_STEP_ERROR = "DagsterAssetCheckFailedError"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
@@ -75,12 +76,16 @@ class Failure:
     actual: int | None = None
     message: str = ""
     content: str = ""  # sha256 of a file that failed to parse: a changed file that still fails is new
+    # a contract error said like a person (`culprit_line`): body, year, cell, printed, expected, line. Not part
+    # of the failure's identity (nor of `key`): wording, like the message
+    said: str = field(default="", compare=False)
 
     @cached_property
     def key(self) -> str:
         """A stable identity: the same failure found by a later run has the same key. A report's failure is
         its cell and numbers (or its file's content), not the wording, which may change between versions."""
         ident = asdict(self)
+        del ident["said"]
         if self.kind in ("contract", "parse"):
             del ident["message"]
         return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
@@ -166,7 +171,7 @@ def contract_errors(warehouse: Warehouse, key: str) -> list[Failure]:
     v = pl.read_parquet(path).filter(pl.col("severity") == "error")
     return [Failure("contract", f"year={key}", r["source"] or r["report_id"], r["report_id"], r["rule"],
                     " / ".join(x for x in (r["table"], r["row"], r["column"]) if x), r["expected"], r["actual"],
-                    r["message"]) for r in v.iter_rows(named=True)]
+                    r["message"], said=culprit_line(r)) for r in v.iter_rows(named=True)]
 
 
 def parse_failures(warehouse: Warehouse) -> list[Failure]:
@@ -344,8 +349,9 @@ def detail_lines(g: Groups, new: set[str], worst: int, cells: int) -> list[str]:
         for r in g.reports[:worst]:
             out.append(f"- {r['source']} (year {r['year']}{', new' if r['new'] else ''}): "
                        f"{plural(len(r['errors']), 'error')}: {', '.join(r['rules'])}")
-            out += [f"  - {cell_line(f)}" for f in r["errors"][:cells]]
-            out += [f"  - … {len(r['errors']) - cells} more"] * (len(r["errors"]) > cells)
+            said = list(dict.fromkeys(cell_line(f) for f in r["errors"]))  # one line per culprit
+            out += [f"  - {line}" for line in said[:cells]]
+            out += [f"  - … {len(said) - cells} more"] * (len(said) > cells)
         out.append("")
     if g.failed:
         out.append("Files that failed to parse:")
@@ -388,10 +394,75 @@ def quarantined(failures: list[Failure], new: set[str]) -> list[dict]:
 
 
 def cell_line(f: Failure) -> str:
-    """`rule` at table / row / column: expected X, printed Y (or the rule's message)."""
+    """A contract error said like a person (`culprit_line`), else `rule` at table / row / column: expected X,
+    printed Y (or the rule's message)."""
+    if f.said:
+        return f.said
     where = f" at {f.cell}" if f.cell else ""
     what = f"expected {f.expected}, printed {f.actual}" if f.expected is not None else f.message
     return f"`{f.rule}`{where}: {what}"
+
+
+TABLE_ZH = {"active_disclosure": "表二", "applications": "表三", "review_litigation": "表四"}
+_ROW_LABELS = {r.code: r.label for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for r in (*t.active_items, *t.application_rows)}
+_GROUP_LABELS = {g.code: g.label for g in T.REVIEW_GROUPS}  # kept whole: 行政诉讼 未经复议直接起诉
+_COLUMN_LABELS = {c.code: c.label for c in (*T.ACTIVE_COLUMNS, *T.APPLICANT_COLUMNS, T.ORG_SUBTOTAL, *T.REVIEW_COLUMNS)}
+_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)+")
+# the expected value in the words of the rule kind ("the row adds to 15")
+EXPECTED_WORDS = {
+    "applications.row_total": "the row adds to {}",
+    "applications.subtotals": "its items add to {}",
+    "applications.outcomes_sum": "the outcome rows add to {}",
+    "applications.balance": "新收 + 上年结转 = {}",
+    "review_litigation.group_total": "the group adds to {}",
+    "narrative.applications_count": "the text states {}",
+    "narrative.review_litigation_count": "the text states {}",
+    "history.carry_over": "last year's report carried forward {}",
+    "history.stock": "last year's stock and this year's changes give {}",
+}
+
+
+def row_label(code: str) -> str:
+    """A row's label in the template, short: "（一）予以公开" → "予以公开" (list markers and glosses dropped)."""
+    if code in _GROUP_LABELS:
+        return _GROUP_LABELS[code]
+    label = _ROW_LABELS.get(code)
+    if label is None:
+        return code
+    short = _MARKER.sub("", label.split()[-1]).split("（")[0]
+    return short or label
+
+
+def culprit_line(v: dict) -> str:
+    """One violation row (with the culprit columns of `contracts.violations`) said like a person:
+    "巫山县人民政府 2023 表三 予以公开/自然人: printed 12, the row adds to 15, line 84" (page for a PDF)."""
+    single = v.get("suspect_kind") == "single_cell"
+    row, col = (v["suspect_row"], v["suspect_column"]) if single else (v.get("row"), v.get("column"))
+    cell = "/".join([row_label(row)] * bool(row) + [_COLUMN_LABELS.get(col, col)] * bool(col))
+    who = " ".join(str(x) for x in (v.get("body") or v.get("source") or v.get("report_id"),
+                                    v.get("year") if v.get("year") is not None else "(year unknown)"))
+    where = " ".join(x for x in (TABLE_ZH.get(v.get("table"), v.get("table") or ""), cell) if x)
+    printed = v.get("printed")
+    if printed is None and not single and v.get("actual") is not None:
+        printed = v["actual"]
+    if single:
+        expected = f"{v['suspect_value']} would make the row and the column add up"
+    elif v.get("suspect_kind") == "glued_split":
+        expected = "two cells read as one (a reading error, not the report's)"
+    elif v.get("expected") is not None:
+        expected = EXPECTED_WORDS.get(v["rule"], "expected {}").format(v["expected"])
+    else:
+        expected = v.get("message") or v["rule"]
+    if v["rule"] == "applications.balance" and not single:  # two sums of the column, no one cell
+        bits = [expected, f"办理总计 + 结转下年度 = {v['actual']}"]
+    else:
+        bits = [f"printed {printed}"] * (printed is not None) + ["not printed"] * (printed is None and bool(cell))
+        bits.append(expected)
+    if v.get("page") is not None:
+        bits.append(f"page {v['page']}")
+    elif v.get("line") is not None:
+        bits.append(f"line {v['line']}")
+    return f"{who} {where}: {', '.join(bits)}" if where else f"{who}: {', '.join(bits)}"
 
 
 def run_url(dagster_url: str, run_id: str) -> str:
@@ -828,6 +899,14 @@ def resolved(value: str) -> str:
     return (value.get_value() or "") if isinstance(value, EnvVar) else value
 
 
+SMTP_SECURITY = ("none", "starttls", "ssl")
+EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+")
+
+
+class AlertConfigError(ValueError):
+    """An alert setting that cannot be used (the message names the variable, never a secret)."""
+
+
 class Alerts(ConfigurableResource):
     """Where alerts about failed reports, checks and steps go: the log (default), email over SMTP, and
     chat webhooks (`[kind=]url`, kind one of dingtalk, wecom, feishu, slack, generic), given as the list
@@ -863,9 +942,16 @@ class Alerts(ConfigurableResource):
     def from_env(cls, environ: dict | None = None) -> Alerts:
         """The configuration from NIANBAO_ALERT_* (lists: separated by spaces or commas; webhooks by spaces).
         From the process environment the webhooks stay an EnvVar, so their tokens are not part of the
-        resource's configuration (as the Dagster UI shows it)."""
+        resource's configuration (as the Dagster UI shows it). A number that is not one raises
+        AlertConfigError naming the variable."""
         env = os.environ if environ is None else environ
         given = {k: env[v] for k, v in ENV.items() if env.get(v)}
+        for k, kind in (("smtp_port", int), ("timeout_seconds", float), ("deadline_seconds", float)):
+            if k in given:
+                try:
+                    kind(given[k])
+                except ValueError:
+                    raise AlertConfigError(f"{ENV[k]}={given[k]!r} is not a number") from None
         if "log" in given:
             given["log"] = given["log"].lower() not in ("0", "false", "no", "off")
         if "smtp_recipients" in given:
@@ -873,6 +959,50 @@ class Alerts(ConfigurableResource):
         if "webhook_list" in given and environ is None:
             given["webhook_list"] = EnvVar(ENV["webhook_list"])
         return cls(**given)
+
+    def problems(self) -> list[str]:
+        """What is wrong with this configuration, one line each, free of secrets (empty when it is usable):
+        checked when a run starts, so a typo is found then, not when the first alert is lost."""
+        out = []
+        if self.smtp_security not in SMTP_SECURITY:
+            out.append(f"{ENV['smtp_security']}: {self.smtp_security!r} is not one of {', '.join(SMTP_SECURITY)}")
+        if not 0 < self.smtp_port < 65536:
+            out.append(f"{ENV['smtp_port']}: {self.smtp_port} is not a port number")
+        if self.smtp_host and not self.smtp_recipients:
+            out.append(f"{ENV['smtp_host']} is set but {ENV['smtp_recipients']} names no recipient")
+        if self.smtp_recipients and not self.smtp_host:
+            out.append(f"{ENV['smtp_recipients']} is set but {ENV['smtp_host']} is not: no mail would be sent")
+        for r in [*self.smtp_recipients, self.smtp_sender] if self.smtp_host else []:
+            if not EMAIL.fullmatch(r):
+                out.append(f"{r!r} is not an e-mail address ({ENV['smtp_recipients']}/{ENV['smtp_sender']})")
+        if self.smtp_host and bool(os.environ.get(self.smtp_user_env)) != bool(os.environ.get(self.smtp_password_env)):
+            out.append(f"only one of {self.smtp_user_env} and {self.smtp_password_env} is set")
+        for spec in self.webhook_specs():
+            kind, _, rest = spec.partition("=")
+            url = rest if kind in KINDS and rest else spec
+            parts = urllib.parse.urlsplit(url)
+            if re.fullmatch(r"[a-z]+", kind) and rest.startswith(("http://", "https://")) and kind not in KINDS:
+                out.append(f"webhook kind {kind!r} is unknown (kinds: {', '.join(KINDS)})")
+            elif parts.scheme not in ("http", "https") or not parts.hostname:
+                out.append(f"webhook {redact_url(url) if parts.hostname else '…'!r} is not an http(s) URL with a host")
+        if self.timeout_seconds <= 0 or self.deadline_seconds <= 0:
+            out.append(f"{ENV['timeout_seconds']} and {ENV['deadline_seconds']} must be positive")
+        elif self.deadline_seconds < self.timeout_seconds:
+            out.append(f"{ENV['deadline_seconds']} ({self.deadline_seconds:g} s) is shorter than one try "
+                       f"({ENV['timeout_seconds']}, {self.timeout_seconds:g} s)")
+        return out
+
+    def test(self, log: logging.Logger | None = None) -> list[Delivery]:
+        """Send one test message to each configured channel (one try each, within the deadline) and say
+        how each went; nothing is recorded in the warehouse."""
+        log = log or LOGGER
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        msg = Message("nianbao: test alert", [f"A test message from `nianbao alerts test` at {now}."], [],
+                      ["If you read this, alerts reach this channel."], {"test": True, "sent": now})
+        channels = self.channels(log)
+        with ThreadPoolExecutor(max(1, len(channels))) as pool:
+            return list(pool.map(lambda ch: deliver(ch, msg, log, 1, self.backoff_seconds, self.timeout_seconds,
+                                                    self.deadline_seconds), channels))
 
     def webhook_specs(self) -> list[str]:
         """The `[kind=]url` entries of `webhooks` and `webhook_list`."""

@@ -59,13 +59,27 @@ def _parse_with_violations(files: list[str], workers: int):
             yield f, objects[rid], None, by_id.get(rid, [])
 
 
+# the columns of a violation row `parse --json` leaves out (its shape is read by other programs): the report's
+# own fields, and where the culprit cell was printed (`nianbao check` prints it)
+LOCATED = ("year", "body", "region_code", "printed", "line", "page")
+
+
+def _where(v: dict) -> str:
+    """Where a finding's culprit cell was printed: ' (printed "12", line 84)' (page for a PDF), or ''."""
+    bits = [f'printed "{v["printed"]}"'] * (v.get("printed") is not None) + (
+        [f"page {v['page']}"] if v.get("page") is not None else [f"line {v['line']}"] if v.get("line") is not None
+        else [])
+    return f" ({', '.join(bits)})" if bits else ""
+
+
 def cmd_parse(a) -> int:
     """Print one JSON object per input file (JSON Lines)."""
     for f, rep, error, violations in _parse_with_violations(a.files, a.workers):
         if rep is None:
             out = {"source": Path(f).name, "error": error}
-        else:
-            out = rep.to_json(violations, with_cells=a.cells)
+        else:  # the report's year, body and region are the report's own fields; where cells were read, --cells
+            out = rep.to_json([{k: x for k, x in v.items() if k not in LOCATED} for v in violations],
+                              with_cells=a.cells)
         print(json.dumps(out, ensure_ascii=False, default=str), flush=False)
     return 0
 
@@ -78,6 +92,7 @@ def _n(count: int, word: str) -> str:
 def cmd_check(a) -> int:
     """Print the findings for people; exit 1 when any report has an error (or cannot be parsed)."""
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())  # piped: one finding per line
     worst = 0
@@ -96,33 +111,20 @@ def cmd_check(a) -> int:
             cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x) or "report"
             numbers = "" if v["expected"] is None else f"expected {v['expected']}, printed {v['actual']}: "
             mark = "[red]error  [/]" if v["severity"] == "error" else "[yellow]warning[/]"
-            console.print(f"  {mark} {v['rule']}  {cell}  {numbers}{v['message']}", soft_wrap=True, highlight=False)
+            console.print(f"  {mark} {v['rule']}  {cell}  {numbers}{v['message']}{escape(_where(v))}", soft_wrap=True,
+                          highlight=False)
         worst = max(worst, 1 if errors else 0)
     return worst
-
-
-def dagster_home() -> Path:
-    """The Dagster instance folder (SQLite storage): $DAGSTER_HOME, else data/dagster_home in the repo."""
-    from assets.resources import DEFAULT_HOME
-
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_HOME).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    cfg = home / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
 
 
 def cmd_run(a) -> int:
     """Materialise every asset in-process (every year partition), alert about new failures (the configured
     channels; by default the log on stderr) and print a summary."""
-    home = dagster_home()
     from dagster import DagsterInstance
     from rich.console import Console
 
     from pipeline.definitions import resources
-    from assets.resources import raw_default, warehouse_default
+    from assets.resources import dagster_home, raw_default, warehouse_default
     from pipeline.runner import materialize_all
 
     raw = str(Path(a.raw or raw_default()).resolve())
@@ -130,6 +132,9 @@ def cmd_run(a) -> int:
     if not Path(raw).is_dir():
         print(f"nianbao run: the raw folder {raw} does not exist or is not a folder", file=sys.stderr)
         return 2
+    if _alerts(prog="nianbao") is None:  # a typo in the alert settings is found now, not when an alert is lost
+        return 2
+    home = dagster_home(out)  # $DAGSTER_HOME, else <out>/.dagster
     console = Console(stderr=True)
     console.print(f"raw reports: {raw}\nwarehouse:   {out}\ndagster:     {home}")
     t0 = time.perf_counter()
@@ -173,6 +178,36 @@ def cmd_run(a) -> int:
             for page in pages[:10]:
                 print(f"  {page}")
     return 0 if not s.unaccounted and all(e.passed or e.severity.value == "WARN" for *_, e in s.checks) else 1
+
+
+def _alerts(prog: str):
+    """The alert configuration from the environment, or None after printing what is wrong with it (one line
+    per problem, secrets redacted)."""
+    from pipeline.alerts import AlertConfigError, Alerts
+
+    try:
+        alerts = Alerts.from_env()
+        problems = alerts.problems()
+    except AlertConfigError as e:
+        alerts, problems = None, [str(e)]
+    for problem in problems:
+        print(f"{prog}: alert configuration: {problem}", file=sys.stderr)
+    return None if problems else alerts
+
+
+def cmd_alerts(a) -> int:
+    """`nianbao alerts test`: one test message to each configured channel; exit 1 when one fails."""
+    alerts = _alerts(prog="nianbao alerts")
+    if alerts is None:
+        return 2
+    if not alerts.channels():
+        print("nianbao alerts: no alert channel is configured (NIANBAO_ALERT_LOG, NIANBAO_ALERT_SMTP_HOST and "
+              "NIANBAO_ALERT_SMTP_TO, NIANBAO_ALERT_WEBHOOKS)", file=sys.stderr)
+        return 2
+    done = alerts.test()
+    for d in done:
+        print(f"{d.channel}: {'sent' if d.ok else f'FAILED ({d.error})'}")
+    return 0 if all(d.ok for d in done) else 1
 
 
 def cmd_template(a) -> int:
@@ -258,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     sy.add_argument("--parser-gaps", action="store_true", help="also generate layouts the current parser is "
                     "known to read wrongly (synth/faults.py GAPS); their expect stays what the spec requires")
     sy.set_defaults(fn=cmd_synth)
+    sa = sub.add_parser("alerts", help="check the alert channels: `nianbao alerts test` sends each a test message",
+                        description="Send one test message to each alert channel configured by the NIANBAO_ALERT_* "
+                        "variables (log, e-mail, webhooks) and say how each went. Exit status 1 when one fails, "
+                        "2 when the configuration is wrong or names no channel.")
+    sa.add_argument("action", choices=["test"], help="test: send one test message to each channel")
+    sa.set_defaults(fn=cmd_alerts)
     st = sub.add_parser("template", help="print the template and rule catalogue as Markdown",
                         description="Print both templates' tables, rows, columns and codes, and the rule catalogue.")
     st.set_defaults(fn=cmd_template)

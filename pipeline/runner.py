@@ -1,8 +1,10 @@
-"""Materialise everything in-process: the unpartitioned stages in one run, then every year partition in
-a second run (a single-run backfill over the range of years).
+"""Materialise everything in-process through the job `nianbao_full` (pipeline/sensors.py): its parse stage
+in one run, then its year stages in a second run (a single-run backfill over the range of years).
 
-Used by `nianbao run` and the tests. A year partition only needs its own reports; the parse stage
-registers the years it found as dynamic partitions.
+Used by `nianbao run` and the tests. The runs are runs of a named job of the code location, so the
+Dagster UI (on the same instance: `<warehouse>/.dagster`) lists them under nianbao_full and can
+re-execute them. A year partition only needs its own reports; the parse stage registers the years it
+found as dynamic partitions.
 """
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
-from dagster import AssetSelection, DagsterInstance, materialize
+from dagster import DagsterInstance, Definitions
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from assets import staging
 from assets.freshness import record, stale_years
 from assets.lock import mark_killed, run_tags, warehouse_lock
-from assets.partitions import YEARS, keys_of
+from assets.partitions import YEARS, keys_of, spans
 from assets.warehouse import ParquetIOManager, Warehouse
 from contracts.judge import quarantined as judged_quarantined
-from pipeline.definitions import ASSETS, CHECKS, PARTITIONED, UNPARTITIONED
+from pipeline.definitions import CATALOGUED, CHECKS, PARTITIONED, UNPARTITIONED
+from pipeline.sensors import CLI_TAG, FULL, FULL_JOB
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -40,8 +43,8 @@ class Summary:
     parse: dict = field(default_factory=dict)
 
 
-def _keys(assets) -> AssetSelection:
-    return AssetSelection.assets(*[k for a in assets for k in a.keys])
+def _keys(assets) -> list:
+    return [k for a in assets for k in a.keys]
 
 
 def materialize_all(resources: dict, instance: DagsterInstance | None = None, quiet: bool = True,
@@ -66,22 +69,25 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
                  on_partition: Callable[[str], None] | None, out: Summary) -> Summary:
     config = QUIET if quiet else None
     published = resources["warehouse"]
-    base_tags = run_tags(published)
+    base_tags = {**run_tags(published), CLI_TAG: "nianbao run"}
     token = staging.new_token()
     # the runs write their published outputs to a staging area, published when every year succeeded
     # (assets/staging.py); `during` is the warehouse as the runs see it (their staged files first)
     during = Warehouse(root=published.root, staging=token)
     staged = {**resources, "warehouse": during, "io_manager": ParquetIOManager(warehouse=during)}
+    job = Definitions(assets=CATALOGUED, asset_checks=CHECKS, jobs=[FULL_JOB],
+                      resources=staged).resolve_job_def(FULL)
 
     def run(selection, keys=None):
         tags = dict(base_tags) if keys is None else {
             **base_tags, ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-        res = materialize([*ASSETS, *CHECKS], selection=selection, tags=tags, resources=staged,
-                          instance=instance, run_config=config, raise_on_error=False)
+        res = job.execute_in_process(asset_selection=selection, tags=tags, instance=instance, run_config=config,
+                                     raise_on_error=False)
         out.run_ids.append(res.run_id)
         out.success &= res.success
-        for e in res.get_asset_check_evaluations():
-            out.checks.append((e.asset_key.to_user_string(), e.check_name, None if keys is None else ",".join(keys), e))
+        for e in res.get_asset_check_evaluations():  # the year checks evaluate each year (e.partition)
+            span = None if keys is None else ",".join(keys)
+            out.checks.append((e.asset_key.to_user_string(), e.check_name, e.partition or span, e))
         return res
 
     res = run(_keys(UNPARTITIONED))
@@ -100,8 +106,7 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
     # one run per consecutive span of years (a single-run backfill over a range of year partitions): the
     # steps loop over the span's years, so a run costs one set of steps, not one per year
     order = instance.get_dynamic_partitions(YEARS.name)
-    spans = _spans(order, out.years)
-    for span in spans:
+    for span in spans(order, out.years):
         if on_partition:
             on_partition(", ".join(span))
         if not run(_keys(PARTITIONED), span).success:
@@ -115,18 +120,6 @@ def _materialize(resources: dict, instance: DagsterInstance, quiet: bool, years:
     n = out.counts
     out.unaccounted = n["inputs"] - n["validated"] - n["quarantined"] - n["failed"]  # 0, or files were lost
     return out
-
-
-def _spans(order: list[str], years: list[str]) -> list[list[str]]:
-    """`years` as runs of consecutive partition keys (in the instance's order of the year partitions)."""
-    at = sorted(order.index(k) for k in years)
-    spans: list[list[str]] = []
-    for i in at:
-        if spans and order.index(spans[-1][-1]) == i - 1:
-            spans[-1].append(order[i])
-        else:
-            spans.append([order[i]])
-    return spans
 
 
 def _judged(warehouse, years: list[str]) -> tuple[int, int]:

@@ -109,6 +109,12 @@ def evaluate(instance, cursor, alerts, warehouse):
     return ctx.cursor, result.skip_message, logged.lines
 
 
+def line_of(seed: Path, start: str) -> int:
+    """The 1-based line of the seed that starts with `start` (its only one)."""
+    (n,) = [i for i, x in enumerate(seed.read_text(encoding="utf-8").splitlines(), 1) if x.startswith(start)]
+    return n
+
+
 def broken_copy(seed: Path, before: str, after: str) -> str:
     text = seed.read_text(encoding="utf-8")
     assert text.count(before) == 1
@@ -177,12 +183,14 @@ def test_first_run_emails_the_failures_with_where_to_look(story):
     assert mail["Subject"] == f"[nianbao] run {run_id[:8]}: 1 report quarantined, 1 parse failure, 0 failed checks (2 new)"
     assert mail["To"] == "ops@example.org, data@example.org" and mail["From"] == "nianbao@example.org"
     body = mail.get_content()
-    assert f"New failures after run {run_id} (job __ephemeral_asset_job__, SUCCESS; with run " \
+    assert f"New failures after run {run_id} (job nianbao_full, SUCCESS; with run " \
            f"{first['summary'].run_ids[0]}" in body
     assert "Reports affected: 2 (1 quarantined, 1 failed to parse)" in body
     assert "- broken.txt (year 2023, new): 2 errors: applications.balance, applications.row_total" in body
-    assert "`applications.row_total` at applications / new_received / total: expected 20, printed 10" in body
-    assert "`applications.balance` at applications / natural_person: expected 19, printed 9" in body
+    # the row total and the balance both fail because of one cell: one line for that culprit, said like a person
+    said = (f"  - 修武县人民政府 2023 表三 本年新收政府信息公开申请数量/自然人: printed 19, 9 would make the row and the "
+            f"column add up, line {line_of(SEEDS[2], '一、本年新收政府信息公开申请数量')}")
+    assert said in body.splitlines() and body.count("本年新收政府信息公开申请数量/自然人") == 1
     assert "- noise.txt (new): binary content" in body
     assert f"{wh}/violations/year=2023/part-0.parquet" in body and f"{wh}/parse_failures/part-0.parquet" in body
     assert f"{DAGSTER_URL}/runs/{run_id}" in body and f"{DAGSTER_URL}/runs/{first['summary'].run_ids[0]}" in body
@@ -251,7 +259,8 @@ def test_a_new_broken_report_is_a_new_message(story):
     body = mail.get_content()
     new_at, old_at = body.index("- broken2.txt (year 2023, new)"), body.index("- broken.txt (year 2023):")
     assert new_at < old_at  # new ones first
-    assert "`applications.row_total` at applications / new_received / total: expected 3, printed 0" in body
+    assert (f"四方台区 2023 表三 本年新收政府信息公开申请数量/自然人: printed 3, 0 would make the row and the column "
+            f"add up, line {line_of(SEEDS[3], chr(9) + '一、本年新收政府信息公开申请数量') + 1}") in body
     assert "- noise.txt: binary content" in body  # still there, not new
     assert set(second["posts"]) == {"/dingtalk", "/slack", "/wecom", "/feishu", "/generic"}
 
@@ -264,9 +273,9 @@ def test_a_failed_conservation_check_is_sent_once_with_the_failed_run(story):
     assert mail["Subject"] == (f"[nianbao] run {run_id[:8]}: 2 reports quarantined, 1 parse failure, 1 failed check "
                                "(1 new)")
     body = mail.get_content()
-    assert f"New failures after run {run_id} (job __ephemeral_asset_job__, FAILURE" in body
+    assert f"New failures after run {run_id} (job nianbao_full, FAILURE" in body
     assert "- check reports:conservation (ERROR, new): parsed 4, quarantined 2, unaccounted 1, validated 1, " \
-           "years 2023" in body
+           "year 2023" in body
     assert "step reports_conservation" not in body  # the check's own step failure is not a second item
     assert damaged["posts"]["/generic"]["json"]["counts"]["failed_checks"] == 1
 

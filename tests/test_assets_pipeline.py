@@ -20,7 +20,10 @@ DATASETS = ("raw_inventory", "parsed_reports", "parsed_cells", "parse_failures",
 def run(raw: Path, warehouse: Path):
     s = materialize_all(resources(str(raw), str(warehouse), workers=1))
     assert s.success
-    return s, {f"{name}@{asset}": e for asset, name, key, e in s.checks}  # one evaluation per run (all years)
+    checks = {}  # check → {year (None for the parse stage's checks): its evaluation}
+    for asset, name, key, e in s.checks:
+        checks.setdefault(f"{name}@{asset}", {})[key] = e
+    return s, checks
 
 
 def digests(warehouse: Path) -> dict[str, str]:
@@ -46,7 +49,12 @@ def test_definitions_load_with_every_asset_and_check():
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert set(DATASETS) <= keys
-    assert len(CHECKS) == 8
+    checks = {f"{k.asset_key.to_user_string()}:{k.name}" for c in CHECKS for k in c.check_keys}
+    assert {"violations:applications_rules", "violations:review_litigation_rules", "violations:values_rules",
+            "violations:structure_rules", "violations:history_warnings", "violations:narrative_warnings",
+            "applications:contract", "review_litigation:contract", "parsed_reports:parse_conservation",
+            "reports:conservation", "parse_failures:no_parse_failures", "parsed_reports:every_report_has_a_year",
+            "rollup_national:sum_of_provinces"} <= checks
 
 
 def test_every_dataset_is_written_and_readable(sample_run):
@@ -74,9 +82,9 @@ def test_dataset_schemas(sample_run):
     assert fees.schema["amount_10k_yuan"] == pl.Decimal(38, 6)
     assert sorted(str(x) for x in fees["amount_10k_yuan"]) == sorted(
         ["47617.420000", "3080.699000", "811.000000", "0.000000", "2018.000000"])
-    assert read(wh, "violations").columns == ["report_id", "source", "rule", "severity", "table", "row", "column",
-                                              "expected", "actual", "message", "suspect_row", "suspect_column",
-                                              "suspect_value", "suspect_kind"]
+    from contracts.violations import SCHEMA
+
+    assert read(wh, "violations").schema == SCHEMA  # as declared (the catalogue shows the same: test_dagster_ui)
 
 
 def test_values_match_truth(sample_run):
@@ -88,10 +96,11 @@ def test_values_match_truth(sample_run):
 
 def test_conservation_and_checks(sample_run):
     _, _, summary, checks = sample_run
-    assert checks["conservation@reports"].passed and checks["parse_conservation@parsed_reports"].passed
+    assert checks["conservation@reports"]["2023"].passed and checks["parse_conservation@parsed_reports"][None].passed
     assert summary.counts == {"inputs": 5, "validated": 5, "quarantined": 0, "failed": 0}
-    assert all(c.passed for c in checks.values())
-    assert checks["applications_rules@violations"].metadata["reports_checked"].value == 5
+    assert all(e.passed for c in checks.values() for e in c.values())
+    assert checks["applications_rules@violations"]["2023"].metadata["reports_checked"].value == 5
+    assert checks["no_parse_failures@parse_failures"][None].passed
 
 
 def test_rollups_sum_the_reports(sample_run):
@@ -130,8 +139,18 @@ def test_bad_files_fail_quarantine_and_conservation_holds(tmp_path):
     shutil.copy(DATA / "devset" / "raw" / "003.md", raw / "003.md")
     summary, checks = run(raw, tmp_path / "wh")
     assert summary.counts == {"inputs": 6, "validated": 3, "quarantined": 1, "failed": 2}
-    assert all(e.passed for k, e in checks.items() if "conservation" in k)
-    assert not checks["applications_rules@violations"].passed  # a WARN: the run stays green
+    assert all(e.passed for k, c in checks.items() if "conservation" in k for e in c.values())
+    rules = checks["applications_rules@violations"]  # a WARN: the run stays green
+    assert not rules["2023"].passed and rules["2023"].severity.value == "WARN"  # broken.txt
+    assert rules["2025"].passed  # 003.md: each year has its own evaluation
+    failed = checks["no_parse_failures@parse_failures"][None]  # failed files: not every check is green
+    assert not failed.passed and failed.severity.value == "WARN" and failed.metadata["failed"].value == 2
+    assert "empty.txt" in failed.metadata["listed"].value and "noise.txt" in failed.metadata["listed"].value
+    listed = rules["2023"].metadata["listed"].value  # the violations in full, with where they were printed
+    assert "broken.txt" in listed and "applications.row_total" in listed
+    header = listed.splitlines()[0]
+    for column in ("source", "year", "body", "region_code", "printed", "line", "page", "expected", "actual"):
+        assert f"| {column} |" in header, column
     failures = read(tmp_path / "wh", "parse_failures").sort("source")
     assert failures["source"].to_list() == ["empty.txt", "noise.txt"]
     assert failures["error"].to_list()[0] == "empty file"

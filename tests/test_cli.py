@@ -19,7 +19,7 @@ def nianbao(*args, env=None):
     return subprocess.run([*EXE, *map(str, args)], capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
 
 
-@pytest.mark.parametrize("cmd", ["parse", "check", "run", "template"])
+@pytest.mark.parametrize("cmd", ["parse", "check", "run", "template", "alerts", "synth"])
 def test_every_command_has_help(cmd):
     r = nianbao(cmd, "--help")
     assert r.returncode == 0 and "usage: nianbao " + cmd in r.stdout

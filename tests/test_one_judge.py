@@ -33,11 +33,15 @@ def folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pipeline_rows(folder, tmp_path_factory) -> dict[str, list[tuple]]:
+def pipeline_violations(folder, tmp_path_factory) -> pl.DataFrame:
     wh = tmp_path_factory.mktemp("wh")
     assert materialize_all(resources(str(folder), str(wh), workers=1)).success
-    v = pl.scan_parquet(f"{wh}/violations/**/*.parquet").collect()
-    return _by_source(v.to_dicts())
+    return pl.scan_parquet(f"{wh}/violations/**/*.parquet").collect()
+
+
+@pytest.fixture(scope="module")
+def pipeline_rows(pipeline_violations) -> dict[str, list[tuple]]:
+    return _by_source(pipeline_violations.to_dicts())
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +143,23 @@ def test_check_on_a_folder_judges_its_files_as_the_pipeline_does(folder, pipelin
     check = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", str(folder)], cwd=REPO,
                            capture_output=True, text=True)
     assert "narrative.txt" in check.stdout and "cannot read file" not in check.stdout
+
+
+def test_check_prints_where_each_culprit_was_printed_as_the_pipeline_records_it(folder, pipeline_violations):
+    """Every finding located in the violations dataset (printed, line, page) is printed so by `nianbao check`."""
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", str(folder)], cwd=REPO,
+                         capture_output=True, text=True).stdout
+    blocks, name = {}, None  # file name → its finding lines
+    for line in out.splitlines():
+        if not line.startswith(" "):
+            name = line.split()[1]
+        else:
+            blocks.setdefault(name, []).append(line)
+    located = pipeline_violations.filter(pl.col("printed").is_not_null())
+    assert located.height
+    for v in located.to_dicts():
+        cell = "/".join(x for x in (v["table"], v["row"], v["column"]) if x)
+        where = f'(printed "{v["printed"]}", ' + (f"page {v['page']})" if v["page"] else f"line {v['line']})")
+        mine = blocks[Path(v["source"]).name]
+        assert any(f" {v['rule']}  {cell}  " in x and x.endswith(where) for x in mine), (v, mine)
+    assert sum(x.count("(printed ") for x in out.splitlines()) == located.height
