@@ -8,12 +8,12 @@ bodies that came and went). The arithmetic and its semantics are in `contracts.c
   bodies that reported the year before and not this year.
 
 Year-partitioned with a single-run backfill policy, like the other year stages: one run loops over its
-years, writing `<dataset>/year=Y/part-0.parquet` through the `Warehouse`. A year whose year before has no
+years, writing `<dataset>/Y/part-0.parquet` through the `Warehouse`. A year whose year before has no
 reports gets empty files (with their schemas).
 
 The prose of a report is not kept by the parse: it is read again from the raw file (the file's SHA-256
 must still be the parsed one, else the reuse is unknown) through `nianbao.parsers.to_text`, and only its
-sentence hashes are kept, in `comparisons_bodies/year=Y/.sentences.arrow` (keyed by report, SHA-256,
+sentence hashes are kept, in `comparisons_bodies/Y/.sentences.arrow` (keyed by report, SHA-256,
 parser and sentence-splitter version), so each report's file is read once, not at every run.
 """
 
@@ -36,7 +36,7 @@ from nianbao.atomic import write_ipc_atomic
 from nianbao.version import PARSER_VERSION, hash_modules
 
 DATASETS = ("comparisons", "comparisons_stock", "comparisons_bodies")
-SENTENCES = ".sentences.arrow"  # beside comparisons_bodies/year=Y: sentence hashes of the reports compared
+SENTENCES = ".sentences.arrow"  # beside comparisons_bodies/Y: sentence hashes of the reports compared
 # what a cached sentence list was computed with: the text extraction (the parser) and the splitter
 SENTENCE_VERSION = f"{PARSER_VERSION}/{hash_modules(Path(__file__).resolve().parents[1], ('contracts/comparisons.py',))}"
 CACHE_SCHEMA = {"report_id": pl.String, "sha256": pl.String, "version": pl.String,

@@ -1,7 +1,7 @@
 """Great Expectations Data Docs per reporting year: the error rules of the catalogue as a GX suite, run
 over the year's validated and quarantined reports, checked against pandera's verdicts.
 
-The page (`<warehouse>/data_docs/year=<Y>/index.html`) is rendered from the GX results by
+The page (`<warehouse>/data_docs/<Y>/index.html`) is rendered from the GX results by
 contracts/gx_docs.py: it works offline, names reports by source file and body, and has no run time in
 its path or content, so identical runs write identical files.
 """
@@ -38,7 +38,7 @@ def pandera_failing(violations: pl.DataFrame) -> dict[str, set[str]]:
                                                                              "the same rules")])
 def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
     """Data Docs (one static HTML page, offline) of the GX suite over the year's reports, validated and
-    quarantined: `<warehouse>/data_docs/year=YYYY/index.html`, each expectation with its failing reports
+    quarantined: `<warehouse>/data_docs/YYYY/index.html`, each expectation with its failing reports
     by source file and body. The suite is generated from the same template identities and rule ids as the
     pandera contracts; the check `agrees_with_pandera` compares the verdicts."""
     from importlib.metadata import version

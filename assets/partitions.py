@@ -5,7 +5,7 @@ import polars as pl
 from dagster import DynamicPartitionsDefinition
 
 
-from nianbao.store import HIVE_NULL, UNKNOWN_YEAR as UNKNOWN, year_filter, year_folder as folder  # noqa: F401
+from nianbao.store import UNKNOWN_YEAR as UNKNOWN, is_year_folder, year_filter, year_folder as folder  # noqa: F401
 from nianbao.store import year_key as key_of
 
 YEARS = DynamicPartitionsDefinition(name="year")

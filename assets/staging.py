@@ -1,7 +1,7 @@
 """Runs as units: a run's year outputs are staged, then committed in one step (or discarded).
 
 `nianbao run` gives its year runs a `Warehouse` with a staging token: every year partition they write
-(Parquet, side files, Data Docs, the year page) goes to `<root>/.staging/<token>/<dataset>/year=<Y>/`.
+(Parquet, side files, Data Docs, the year page) goes to `<root>/.staging/<token>/<dataset>/<Y>/`.
 When all of the run's years succeeded, `commit` writes a journal (the year folders to move, and the
 unpartitioned datasets published with them: parse_failures), then swaps each staged year folder for the
 published one (a rename each; the old folder goes to the staging area and is deleted). A run that fails leaves nothing published: `discard` deletes its staging area. A
@@ -19,6 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
+from assets.partitions import is_year_folder
 from assets.warehouse import STAGING
 from nianbao.atomic import write_text_atomic
 
@@ -40,7 +41,7 @@ def commit(root: str | Path, token: str) -> int:
     area = _area(root, token)
     if not area.exists():
         return 0
-    moves = sorted([str(d.relative_to(area)) for d in area.glob("*/year=*") if d.is_dir()]
+    moves = sorted([str(d.relative_to(area)) for d in area.glob("*/*") if d.is_dir() and is_year_folder(d.name)]
                    + [str(f.relative_to(area)) for f in area.glob("*/part-0.parquet")])
     write_text_atomic(json.dumps({"moves": moves}), area / JOURNAL)
     _apply(Path(root), area, moves)

@@ -1,7 +1,7 @@
 """The year summary: one self-contained HTML page per reporting year (charts of the rollups, quarantine
 list, warnings, provenance).
 
-Written to <warehouse>/summary/year=<Y>/index.html, atomically; the materialisation links every page
+Written to <warehouse>/summary/<Y>/index.html, atomically; the materialisation links every page
 (a path and a file:// URL) and previews its figures in markdown. The page fetches nothing, so it opens on
 a machine without internet (see nianbao/summary.py). Its generation time honours SOURCE_DATE_EPOCH.
 More sections (year-over-year comparisons) plug in through `extra_sections`.
@@ -31,7 +31,7 @@ PREVIEW_YEARS = 10  # years previewed in the metadata markdown (every page is st
 
 
 def page_path(warehouse: Warehouse, key: str) -> Path:
-    """Where a year's page lives: <warehouse>/summary/year=<Y>/index.html."""
+    """Where a year's page lives: <warehouse>/summary/<Y>/index.html."""
     return warehouse.year_dir("summary", key) / PAGE
 
 
@@ -78,7 +78,7 @@ def year_summary(context: AssetExecutionContext, warehouse: Warehouse, raw: RawR
     """A static HTML page per reporting year, for auditors (works offline): counts (with parse failures
     and reports of no year), applications received by province, disclosure rate by body type, correction
     rate of review and litigation, the quarantine list (every error, its cell and likely culprit), the
-    warnings, and what the page was made from. <warehouse>/summary/year=<Y>/index.html."""
+    warnings, and what the page was made from. <warehouse>/summary/<Y>/index.html."""
     failures = warehouse.read("parse_failures")
     n_failures = 0 if failures is None else failures.height
     n_no_year, made_from = no_year_count(warehouse), inputs(warehouse, raw)

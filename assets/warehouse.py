@@ -1,9 +1,9 @@
 """The warehouse layout, defined here and nowhere else: one folder per dataset, written atomically.
 
     <root>/<dataset>/part-0.parquet                      an unpartitioned dataset (ParquetIOManager)
-    <root>/<dataset>/year=<Y>/part-0.parquet             one year of a partitioned dataset (Warehouse)
-    <root>/<dataset>[/year=<Y>]/.<side file>             state kept beside a dataset (`beside`)
-    <root>/parsed_cells/year=<Y>/seg-<hash>.parquet      the parsed-cells store (`cell_store`)
+    <root>/<dataset>/<Y>/part-0.parquet             one year of a partitioned dataset (Warehouse)
+    <root>/<dataset>[/<Y>]/.<side file>             state kept beside a dataset (`beside`)
+    <root>/parsed_cells/<Y>/seg-<hash>.parquet      the parsed-cells store (`cell_store`)
     <root>/.<state>                                      warehouse-wide state (`state`)
 
 Every asset and the pipeline get their paths from `Warehouse`; readers outside the pipeline use
@@ -11,6 +11,8 @@ Every asset and the pipeline get their paths from `Warehouse`; readers outside t
 """
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +20,7 @@ from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, O
 
 from nianbao.atomic import write_atomic
 from nianbao.frames import CELL_SCHEMA
-from nianbao.store import CellStore, StoredCells
+from nianbao.store import CellStore, StoredCells, hive_to_key, year_folder
 
 PART = "part-0.parquet"
 
@@ -28,7 +30,7 @@ def dataset_path(root: str | Path, name: str) -> Path:
     return Path(root) / name / PART
 
 
-STAGING = ".staging"  # <root>/.staging/<token>/<dataset>/year=<Y>/…: a run's year outputs until it commits
+STAGING = ".staging"  # <root>/.staging/<token>/<dataset>/<Y>/…: a run's year outputs until it commits
 # unpartitioned datasets published with the run's years (the others are the parse's own state, which the
 # next run reads whether or not this one committed)
 STAGED_DATASETS = ("parse_failures",)
@@ -119,6 +121,23 @@ class Warehouse(ConfigurableResource):
             n += 1
         return n
 
+    def migrate_hive_layout(self) -> list[str]:
+        """Rename the year folders of the old hive layout (`<dataset>/year=2023/`, `year=__HIVE_DEFAULT_PARTITION__`)
+        to today's (`2023/`, `unknown/`), so that a warehouse written before is read and updated in place, never
+        read twice by a glob; only while holding the warehouse (`assets.lock`). Returns what was done."""
+        done = []
+        for d in sorted(Path(self.root).glob("*/year=*")):
+            key = hive_to_key(d.name)
+            if key is None or not d.is_dir():
+                continue
+            new = d.with_name(year_folder(key))
+            if new.exists():  # written by this code already: the old one is stale
+                shutil.rmtree(d)
+            else:
+                os.replace(d, new)
+            done.append(f"renamed {d.relative_to(self.root)} to {new.relative_to(self.root)}")
+        return done
+
     def cell_store(self) -> CellStore:
         """The parsed-cells store."""
         return CellStore(Path(self.root) / "parsed_cells")
@@ -129,7 +148,7 @@ class Warehouse(ConfigurableResource):
         return pl.read_parquet(p) if p.exists() else None
 
     def year_path(self, name: str, key: str) -> Path:
-        """Where one year partition of a partitioned dataset lives, <root>/<name>/year=<Y>/part-0.parquet
+        """Where one year partition of a partitioned dataset lives, <root>/<name>/<Y>/part-0.parquet
         (this run's staged copy, when it wrote one)."""
         return self._read(self._year_rel(name, key) / PART)
 
@@ -174,7 +193,7 @@ class ParquetIOManager(ConfigurableIOManager):
     """Stores the unpartitioned assets (polars DataFrames) in the warehouse: <root>/<asset>/part-0.parquet.
 
     The year-partitioned assets do their own IO through the `Warehouse` resource (one year at a time,
-    <root>/<asset>/year=<Y>/part-0.parquet, hive layout: `scan_parquet("<root>/<asset>/**/*.parquet")`
+    <root>/<asset>/<Y>/part-0.parquet: `scan_parquet("<root>/<asset>/**/*.parquet")`
     reads every year), so that one run can process many years without holding them all in memory.
     """
 

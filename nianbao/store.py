@@ -4,7 +4,7 @@ A national year is 100,000+ reports and ~25 million cells: too many to hold in m
 many to rewrite when 1% of the files change. So the parse stage streams its cells straight to disk from
 the workers, one *segment* file per (chunk, year):
 
-    <warehouse>/parsed_cells/year=2023/seg-<16 hex>.parquet
+    <warehouse>/parsed_cells/2023/seg-<16 hex>.parquet
 
 The chunks are a function of the inputs alone (`chunks`): the raw files in path order, cut after every
 path whose hash says so (about one in `SEGMENT_REPORTS`), so adding or removing a file moves no other
@@ -26,8 +26,10 @@ import polars as pl
 
 from nianbao.atomic import write_atomic
 
-HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # how the unknown year is spelled in a folder name (hive convention)
-UNKNOWN_YEAR = "unknown"  # the partition key of reports whose year could not be read
+UNKNOWN_YEAR = "unknown"  # the partition key (and folder) of reports whose year could not be read
+# the hive spelling of a year folder, `year=2023` and `year=__HIVE_DEFAULT_PARTITION__`, used before: pyarrow
+# (so pandas.read_parquet) cannot read a folder where `year` is both in the files and in the path
+HIVE_PREFIX, HIVE_NULL = "year=", "__HIVE_DEFAULT_PARTITION__"
 SEGMENT_REPORTS = 400  # reports per chunk of the parse (on average): one segment file per (chunk, year)
 MAX_CHUNK = 3 * SEGMENT_REPORTS
 
@@ -38,8 +40,23 @@ def year_key(year: int | None) -> str:
 
 
 def year_folder(key: str) -> str:
-    """The hive folder of a partition key: year=2023, or the hive spelling of null for the unknown year."""
-    return f"year={HIVE_NULL if key == UNKNOWN_YEAR else key}"
+    """The folder of a partition key: the key itself, `2023` or `unknown`. Not hive's `year=2023`: the files
+    hold `year` themselves (so a glob read has it), and pyarrow cannot read a column that is both in the
+    files and in the path."""
+    return key
+
+
+def is_year_folder(name: str) -> bool:
+    """Whether a folder name is a year partition's (`2023`, `unknown`)."""
+    return name.isdigit() or name == UNKNOWN_YEAR
+
+
+def hive_to_key(name: str) -> str | None:
+    """The partition key of a folder of the old hive layout (`year=2023` → `2023`), else None."""
+    if not name.startswith(HIVE_PREFIX):
+        return None
+    key = name.removeprefix(HIVE_PREFIX)
+    return UNKNOWN_YEAR if key == HIVE_NULL else key if key.isdigit() else None
 
 
 def year_filter(key: str) -> pl.Expr:
@@ -103,9 +120,9 @@ class CellStore:
     def files(self) -> dict[tuple[str, str], Path]:
         """(year key, segment) → file, for every segment file on disk."""
         out = {}
-        for p in self.root.glob("year=*/seg-*.parquet"):
-            key = p.parent.name.removeprefix("year=")
-            out[(UNKNOWN_YEAR if key == HIVE_NULL else key, p.stem.removeprefix("seg-"))] = p
+        for p in self.root.glob("*/seg-*.parquet"):
+            if is_year_folder(p.parent.name):
+                out[(p.parent.name, p.stem.removeprefix("seg-"))] = p
         return out
 
     def scan(self, reports: pl.DataFrame, key: str | None = None, ordered: bool = False) -> pl.LazyFrame | None:
@@ -153,6 +170,6 @@ class CellStore:
             if k not in keep:
                 p.unlink(missing_ok=True)
                 n += 1
-        for p in [*self.root.glob("year=*/.*.tmp"), *self.root.glob("*.parquet")]:  # + the old one-file layout
+        for p in [*self.root.glob("*/.*.tmp"), *self.root.glob("*.parquet")]:  # + the old one-file layout
             p.unlink(missing_ok=True)
         return n

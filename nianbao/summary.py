@@ -9,7 +9,7 @@ rendered. Every text from the data is escaped. The CSS names the CJK fonts of th
 
 Figures:
 - counts: parsed, validated, quarantined (reports of the year), parse failures and reports whose year
-  could not be read (partition `unknown`, hive folder year=__HIVE_DEFAULT_PARTITION__), over all inputs;
+  could not be read (partition and folder `unknown`), over all inputs;
 - applications received by province: applications `new_received` × `total`, summed per province over the
   province rollup (validated reports only; a government's report may already include its departments');
   a province with no validated report has no figure ("— not reported"), which is not 0;
@@ -523,7 +523,7 @@ def render_html(s: YearSummary, extra: list[Section] | tuple[Section, ...] = ())
 government's report often covers its whole jurisdiction, so a province's sum can count a figure twice.
 Parse failures are counted over all inputs: a file that failed to parse has no known year.
 {plural(no_year, "report")} had no readable year (年度未识别): they are in the partition
-<code>unknown</code> (folder <code>year=__HIVE_DEFAULT_PARTITION__</code>), on no year's page but their own.</p>
+<code>unknown</code> (folder <code>unknown/</code>), on no year's page but their own.</p>
 <section id="by-province">
 <h2>Applications received by province 各省收到申请数</h2>
 <p class="note">Table 三, row 一、本年新收政府信息公开申请数量, column 总计. “{esc(NOT_REPORTED)}”: the

@@ -166,13 +166,13 @@ def cmd_run(a) -> int:
     for asset, name, key, e in failing:
         kind = "[yellow]warn[/]" if e.severity.value == "WARN" else "[red]FAILED[/]"
         console.print(f"  check {asset}:{name}{f' [{key}]' if key else ''} {kind}")
-    print("Parquet outputs (one folder per dataset; year=YYYY sub-folders):")
+    print("Parquet outputs (one folder per dataset, a sub-folder per year: 2023/, unknown/):")
     for asset in ("reports", "active_disclosure", "applications", "review_litigation", "violations",
                   "parse_failures", "rollup_province", "rollup_national"):
         print(f"  {asset:18} {Path(out) / asset}")
     print(f"read them with: polars.scan_parquet('{res['warehouse'].pattern('<dataset>')}')")
     for label, name in (("year pages (HTML)", "summary"), ("GX Data Docs (HTML)", "data_docs")):
-        pages = sorted(str(p) for p in (Path(out) / name).glob("year=*/**/index.html"))
+        pages = sorted(str(p) for p in (Path(out) / name).glob("*/index.html"))
         if pages:
             print(f"{label}:")
             for page in pages[:10]:

@@ -60,6 +60,7 @@ def materialize_all(resources: dict, instance: DagsterInstance | None = None, qu
         out = Summary()
         out.killed_runs = mark_killed(instance, resources["warehouse"])
         out.recovered = staging.recover(resources["warehouse"].root)  # a commit a killed run left half done
+        out.recovered += resources["warehouse"].migrate_hive_layout()  # a warehouse written before 2026-12
         if held.previous:  # the last holder was killed: its half-written temp files are garbage
             resources["warehouse"].sweep_temp_files()
         return _materialize(resources, instance, quiet, years, on_partition, out)

@@ -192,7 +192,7 @@ def test_first_run_emails_the_failures_with_where_to_look(story):
             f"column add up, line {line_of(SEEDS[2], '一、本年新收政府信息公开申请数量')}")
     assert said in body.splitlines() and body.count("本年新收政府信息公开申请数量/自然人") == 1
     assert "- noise.txt (new): binary content" in body
-    assert f"{wh}/violations/year=2023/part-0.parquet" in body and f"{wh}/parse_failures/part-0.parquet" in body
+    assert f"{wh}/violations/2023/part-0.parquet" in body and f"{wh}/parse_failures/part-0.parquet" in body
     assert f"{DAGSTER_URL}/runs/{run_id}" in body and f"{DAGSTER_URL}/runs/{first['summary'].run_ids[0]}" in body
     assert SEEDS[0].name not in body  # valid reports are not mentioned
 
@@ -314,7 +314,7 @@ def test_render_a_hand_made_failure_set():
     assert "  - `applications.row_total` at applications / row1 / total: expected 11, printed 1" in lines
     assert "  - … 2 more" in lines and "- b.txt (new): empty file" in lines and "- a.pdf: no table 三 found" in lines
     assert "- check reports:conservation (ERROR): parsed 5, unaccounted 1" in lines
-    assert "- quarantine (violations): /wh/violations/year=2022/part-0.parquet (every year: " \
+    assert "- quarantine (violations): /wh/violations/2022/part-0.parquet (every year: " \
            "polars.scan_parquet('/wh/violations/**/*.parquet'))" in lines
     assert lines[-2:] == [f"- Dagster run yyyyyyyy: http://ui:3000/runs/{'y' * 36}",
                           f"- Dagster run pppppppp: http://ui:3000/runs/{'p' * 36}"]

@@ -44,9 +44,9 @@ def test_only_new_and_changed_files_are_parsed(tmp_path):
     full = tmp_path / "full"
     run(raw, full)
     assert digests(wh) == digests(full)
-    assert digests(wh).keys() >= {"reports/year=2023/part-0.parquet", "violations/year=2023/part-0.parquet",
+    assert digests(wh).keys() >= {"reports/2023/part-0.parquet", "violations/2023/part-0.parquet",
                                   "parsed_reports/part-0.parquet"}
-    assert any(k.startswith("parsed_cells/year=2023/seg-") for k in digests(wh))
+    assert any(k.startswith("parsed_cells/2023/seg-") for k in digests(wh))
 
 
 def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_path):
@@ -56,7 +56,7 @@ def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_pa
         shutil.copy(p, raw / p.name)
     run(raw, wh)
     store = CellStore(wh / "parsed_cells")
-    stray = wh / "parsed_cells" / "year=2023" / "seg-0000000000000000.parquet"  # e.g. left by a crashed parse
+    stray = wh / "parsed_cells" / "2023" / "seg-0000000000000000.parquet"  # e.g. left by a crashed parse
     shutil.copy(next(iter(store.files().values())), stray)
     assert run(raw, wh) == {"parsed": 0, "reused": 2, "dropped": 0}
     assert not stray.exists()
@@ -135,7 +135,7 @@ def test_a_year_whose_inputs_and_code_are_unchanged_is_not_run_again(tmp_path):
 
     # an output removed (or rewritten) by hand, or a basis that does not match (other code), makes the year
     # run again
-    (wh / "rollup_national" / "year=2021" / "part-0.parquet").unlink()
+    (wh / "rollup_national" / "2021" / "part-0.parquet").unlink()
     basis = wh / BASIS_FILE
     recorded = json.loads(basis.read_text(encoding="utf-8"))
     recorded["2024"]["basis"] = "0123456789abcdef"
@@ -143,3 +143,20 @@ def test_a_year_whose_inputs_and_code_are_unchanged_is_not_run_again(tmp_path):
     fourth = materialize_all(resources(str(raw), str(wh), workers=1))
     assert fourth.years == ["2021", "2024"] and fourth.success
     assert digests(wh) == digests(tmp_path / "full")
+
+
+def test_a_warehouse_of_the_old_hive_layout_is_renamed_in_place(tmp_path):
+    """Year folders were `year=2023/` (and `year=__HIVE_DEFAULT_PARTITION__/`) before: the next run renames
+    them, so no glob reads a year twice, and the warehouse ends as a fresh run's."""
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    raw.mkdir()
+    for p in SEEDS[:3]:
+        shutil.copy(p, raw / p.name)
+    run(raw, wh)
+    fresh = digests(wh)
+    for d in sorted(wh.glob("*/[0-9]*")) + sorted(wh.glob("*/unknown")):
+        d.rename(d.with_name("year=" + (d.name if d.name != "unknown" else "__HIVE_DEFAULT_PARTITION__")))
+    assert not list(wh.glob("*/[0-9]*")) and list(wh.glob("reports/year=2023"))
+    run(raw, wh)
+    assert not list(wh.glob("*/year=*"))
+    assert digests(wh) == fresh

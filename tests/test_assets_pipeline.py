@@ -61,7 +61,7 @@ def test_every_dataset_is_written_and_readable(sample_run):
     _, wh, _, _ = sample_run
     for name in DATASETS:
         assert list((wh / name).rglob("*.parquet")), name
-    assert (wh / "reports" / "year=2023" / "part-0.parquet").exists()
+    assert (wh / "reports" / "2023" / "part-0.parquet").exists()
     assert read(wh, "reports").height == 5
     assert read(wh, "applications").height == 5 * 25
     assert read(wh, "review_litigation").height == 5 * 3

@@ -80,7 +80,7 @@ def test_run_on_a_folder(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert "3 files in: 3 validated, 0 quarantined, 0 failed" in r.stderr
     assert str(tmp_path / "wh" / "applications") in r.stdout
-    assert (tmp_path / "wh" / "applications" / "year=2023" / "part-0.parquet").exists()
+    assert (tmp_path / "wh" / "applications" / "2023" / "part-0.parquet").exists()
     assert (tmp_path / "home" / "dagster.yaml").exists()
 
 

@@ -89,7 +89,7 @@ def run(corpus, tmp_path_factory):
 
 
 def _read(wh: Path, name: str, year: int) -> pl.DataFrame:
-    return pl.read_parquet(wh / name / f"year={year}" / "part-0.parquet")
+    return pl.read_parquet(wh / name / f"{year}" / "part-0.parquet")
 
 
 def _ids(wh: Path, year: int) -> dict[str, str]:
@@ -106,7 +106,7 @@ def test_every_year_has_its_files_and_the_first_year_compares_nothing(run):
     wh, _ = run
     for name in OUTPUTS:
         for year in (2022, 2023):
-            assert (wh / name / f"year={year}" / "part-0.parquet").exists(), (name, year)
+            assert (wh / name / f"{year}" / "part-0.parquet").exists(), (name, year)
         assert _read(wh, name, 2022).height == 0  # no 2021: nothing to compare, nobody "new"
 
 
@@ -252,7 +252,7 @@ def test_page_frames_of_a_year(run):
 def test_the_year_page_shows_the_comparisons(run, corpus):
     wh, _ = run
     _, manifest = corpus
-    page = (wh / "summary" / "year=2023" / "index.html").read_text(encoding="utf-8")
+    page = (wh / "summary" / "2023" / "index.html").read_text(encoding="utf-8")
     assert "Largest changes from last year" in page and "Stock continuity breaks" in page
     broken = _read(wh, "comparisons_stock", 2023).filter(pl.col("difference") != 0)
     body = broken["body"][0]
@@ -261,7 +261,7 @@ def test_the_year_page_shows_the_comparisons(run, corpus):
     now, before = _bodies(manifest, 2023), _bodies(manifest, 2022)
     missing = page[page.index('id="missing"'):page.index('id="new"')]
     assert all(before[k]["body"] in missing for k in set(before) - set(now))
-    first = (wh / "summary" / "year=2022" / "index.html").read_text(encoding="utf-8")
+    first = (wh / "summary" / "2022" / "index.html").read_text(encoding="utf-8")
     assert "No report of the year before to compare with" in first
 
 

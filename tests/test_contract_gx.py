@@ -101,8 +101,8 @@ def test_data_docs_asset_writes_one_page_per_year_and_agrees_with_pandera(two_ru
     assert s.success and s.counts["quarantined"] == 1
     agree = [e for asset, name, _, e in s.checks if (asset, name) == ("data_docs", "agrees_with_pandera")]
     assert len(agree) == 1 and agree[0].passed
-    assert list(files(wh / "data_docs")) == ["year=2023/index.html"]  # no run-time folders, no GX store
-    page = (wh / "data_docs" / "year=2023" / "index.html").read_text(encoding="utf-8")
+    assert list(files(wh / "data_docs")) == ["2023/index.html"]  # no run-time folders, no GX store
+    page = (wh / "data_docs" / "2023" / "index.html").read_text(encoding="utf-8")
     assert external_urls(page) == []
     failed = dict(re.findall(r'<tr data-rule="([^"]+)" data-success="false">.*?<td class="reports">([^<]*)</td>',
                              page, re.S))
@@ -117,7 +117,7 @@ def test_identical_runs_write_identical_data_docs(two_runs):
 
 def test_data_docs_page_shows_its_reports_in_chromium_with_the_network_blocked(two_runs, tmp_path_factory, tmp_path):
     wh, _ = two_runs[0]
-    page = wh / "data_docs" / "year=2023" / "index.html"
+    page = wh / "data_docs" / "2023" / "index.html"
     fonts = B.cjk_font_env(tmp_path_factory.mktemp("fonts"))  # for the screenshot's Chinese
     dom = B.dom(page, tmp_path / "profile", fonts)
     names = re.findall(r'<td class="name">([^<]+)</td>', dom)

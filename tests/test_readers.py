@@ -11,7 +11,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -43,20 +42,20 @@ def warehouse(tmp_path_factory, broken_text) -> Path:
     for p in [*SEEDS[1:], *sorted((DATA / "devset" / "raw").iterdir())]:
         shutil.copy(p, raw / p.name)
     (raw / "broken.txt").write_text(broken_text, encoding="utf-8")
-    # seed 001 with every year taken out: its year cannot be read (the unknown year, the hive null folder)
+    # seed 001 with every year taken out: its year cannot be read (the unknown year, folder unknown/)
     (raw / "noyear.txt").write_text(re.sub(r"20[12]\d年?", "", SEEDS[1].read_text(encoding="utf-8")), encoding="utf-8")
     assert materialize_all(resources(str(raw), str(wh), workers=1)).success
     return wh
 
 
 def years_of(wh: Path, name: str) -> list[str]:
-    return sorted(p.name for p in (wh / name).glob("year=*"))
+    return sorted(p.name for p in (wh / name).iterdir() if p.is_dir())
 
 
 def test_the_fixtures_span_several_years_and_the_unknown_one(warehouse):
     for name in ("reports", "violations", "parsed_cells"):
         assert len(years_of(warehouse, name)) >= 3
-        assert "year=__HIVE_DEFAULT_PARTITION__" in years_of(warehouse, name), name
+        assert "unknown" in years_of(warehouse, name), name
 
 
 @pytest.mark.parametrize("name", PARTITIONED + UNPARTITIONED)
@@ -66,8 +65,8 @@ def test_every_dataset_reads_with_polars_duckdb_and_pandas_alike(warehouse, name
     read = f"read_parquet('{folder}/**/*.parquet', hive_partitioning=true)"
     duck_types = {name: kind for name, kind, *_ in duckdb.sql(f"describe select * from {read}").fetchall()}
     (n_duckdb,), = duckdb.sql(f"select count(*) from {read}").fetchall()
-    # pandas reads the files themselves: the hive folder's year is the same as the column in the files (README)
-    by_pandas = pd.read_parquet(folder, partitioning=None, dtype_backend="numpy_nullable")
+    # pandas as a user calls it (numpy_nullable: a year column with nulls stays an integer, README)
+    by_pandas = pd.read_parquet(folder, dtype_backend="numpy_nullable")
     assert by_polars.height == n_duckdb == len(by_pandas)
     assert set(by_polars.columns) <= set(duck_types) and set(by_polars.columns) == set(by_pandas.columns)
     if name in WITH_YEAR:
@@ -87,10 +86,12 @@ def test_an_unpartitioned_dataset_reads_with_pandas_as_it_is(warehouse, name):
     assert len(pd.read_parquet(warehouse / name)) == pl.read_parquet(warehouse / name / "part-0.parquet").height
 
 
-@pytest.mark.xfail(strict=True, raises=pa.ArrowTypeError, reason="pyarrow infers the hive folder `year=` as dictionary<int32> and cannot "
-                                       "merge it with the files' int32 `year` column (README, Outputs)")
-def test_pandas_reads_a_year_partitioned_dataset_without_options(warehouse):
-    pd.read_parquet(warehouse / "violations")
+@pytest.mark.parametrize("name", PARTITIONED)
+def test_pandas_reads_a_year_partitioned_dataset_without_options(warehouse, name):
+    plain = pd.read_parquet(warehouse / name)  # what a user types first
+    assert len(plain) == pl.read_parquet(f"{warehouse / name}/**/*.parquet").height
+    if name in WITH_YEAR:
+        assert plain["year"].dropna().astype(int).min() >= 2019
 
 
 @pytest.mark.parametrize("name", PARTITIONED)
