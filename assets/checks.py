@@ -48,7 +48,9 @@ SHOWN = ("source", "year", "body", "region_code", "rule", "severity", "table", "
 
 def per_year(context: AssetCheckExecutionContext, results: dict[str, AssetCheckResult]):
     """What a year check yields for the years of its run: its output, then one evaluation per year (on
-    that year's partition; a failed blocking check still stops what depends on it)."""
+    that year's partition; a failed blocking check still stops what depends on it). The evaluations are
+    not linked to their year's materialisation: Dagster's lookup for it (private in 1.13) took 2.3 s of a
+    15.7 s run of 2,000 reports, and the checks' share grew with the corpus (25 s at 10,000 reports)."""
     spec = context.check_specs[0]
     key = AssetCheckKey(spec.asset_key, spec.name)
     op = context.op_execution_context
@@ -56,17 +58,7 @@ def per_year(context: AssetCheckExecutionContext, results: dict[str, AssetCheckR
     for year, r in results.items():
         yield AssetCheckEvaluation(asset_key=spec.asset_key, check_name=spec.name, passed=r.passed,
                                    metadata=r.metadata, severity=r.severity, description=r.description,
-                                   blocking=spec.blocking, partition=year,
-                                   target_materialization_data=_target(op, r, spec.asset_key, year))
-
-
-def _target(op, result: AssetCheckResult, asset_key, year: str):
-    """The materialisation of the year the evaluation is about (what the UI links it to), if found."""
-    try:  # the lookup Dagster does for a run of one partition (private in 1.13)
-        return result._get_partitioned_target_materialization_data(  # noqa: SLF001
-            op._step_execution_context, asset_key, year)  # noqa: SLF001
-    except Exception:  # noqa: BLE001 - the link is a convenience; the evaluation stands without it
-        return None
+                                   blocking=spec.blocking, partition=year)
 
 
 def violation_rows(v: pl.DataFrame, limit: int = LISTED) -> MetadataValue:

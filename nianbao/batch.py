@@ -146,7 +146,7 @@ def _on_pool(chunks: list[list[tuple]], task, workers: int,
                 if not found:  # no worker said what it was reading: fail the first unfinished chunk whole
                     first = next(i for i in todo if i not in done)
                     found = {rel: I.died(None) + " (one of its batch; the file could not be told apart)"
-                             for _, rel in chunks[first] if rel not in dead}
+                             for rel in (x[1] for x in chunks[first]) if rel not in dead}
                 dead.update(found)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -26,8 +26,21 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p
     ("litigation_cases", r"行政诉讼(?:案件)?" + _UNIT),
 ))
 _PROSE = re.compile(r"[。，；：、]")
+# The full-width forms a sentence is mostly printed with, and their NFKC forms (each its compatibility
+# decomposition, an ASCII character)
+_FULL_WIDTH = (("，", ","), ("：", ":"), ("；", ";"), ("（", "("), ("）", ")"), ("？", "?"), ("！", "!"),
+               ("\u3000", " "))
 
 
+def _nfkc(line: str) -> str:
+    """`unicodedata.normalize("NFKC", line)`, several times faster for a line whose only compatibility
+    characters are common full-width punctuation: those are replaced by their decompositions, and when
+    what is left is already in NFKC, it is the line's NFKC (the decomposition of both is the same)."""
+    s = line
+    for wide, narrow in _FULL_WIDTH:
+        if wide in s:
+            s = s.replace(wide, narrow)
+    return s if unicodedata.is_normalized("NFKC", s) else unicodedata.normalize("NFKC", line)
 
 
 def prose_lines(text: str) -> list[str]:
@@ -37,9 +50,9 @@ def prose_lines(text: str) -> list[str]:
     for line in text.splitlines():
         if "件" not in line and "起" not in line and "宗" not in line:
             continue
-        s = unicodedata.normalize("NFKC", line).strip()
+        s = _nfkc(line).strip()
         if len(s) >= 12 and _PROSE.search(s) and "\t" not in s and "|" not in s:
-            out.append(re.sub(r"\s+", "", s))
+            out.append("".join(s.split()))  # every whitespace character dropped: str.split's are those of \s
     return out
 
 

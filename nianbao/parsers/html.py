@@ -5,74 +5,106 @@ rowspan/colspan need no expansion here: a row's label is followed by its values 
 A table that contains other tables is page layout (common in CMS pages): its cells are walked as
 blocks, and only the innermost tables are read as data. Labels split into one <span> per character
 are joined; `&nbsp;`, `<o:p> </o:p>` and empty cells are empty; digits split by a line break are joined.
+A `<sup>` footnote marker is read as "^n" after its number, never as more digits of it. Outside data
+tables, scripts, styles and the other elements of `_SKIP` are not read (a cell is read whole: its text
+content). The <title> is the first line when the page has one.
+
+The tree is walked node by node in one loop (an explicit stack, sibling links, Lexbor's tag ids rather
+than tag names) and a cell's text is Lexbor's text content: a report page has some thousand nodes, and
+after the parse, visiting them is most of the reading's cost.
 """
 from __future__ import annotations
 
 import re
+
+from selectolax.lexbor import LexborHTMLParser
 
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "header",
           "footer", "blockquote", "pre", "br", "hr", "dd", "dt", "dl", "center", "form", "caption", "tbody",
           "thead", "tfoot", "tr", "td", "th", "main", "aside", "nav", "figure", "figcaption"}
 _SKIP = {"script", "style", "noscript", "template", "iframe", "svg", "object", "head", "select", "button",
          "input", "textarea", "option"}
-_WS = re.compile(r"[\s\u00a0\u3000]+")
 _NUMERIC = re.compile(r"[\d\s\u00a0.,，]+")
 
 
-def _cell_text(node) -> str:
-    text = node.text(deep=True, separator="")
+def _tag_ids(names) -> frozenset[int]:
+    """Lexbor's ids of the named tags (the tags of HTML have fixed ids; an int compares faster than a name
+    is made)."""
+    tree = LexborHTMLParser("")
+    return frozenset(tree.create_node(name).tag_id for name in names)
+
+
+_BLOCK_IDS, _SKIP_IDS, _CELL_IDS = _tag_ids(_BLOCK), _tag_ids(_SKIP), _tag_ids(("td", "th"))
+(_TABLE_ID,) = _tag_ids(("table",))
+_TEXT_ID, _COMMENT_ID = (node.tag_id for node in LexborHTMLParser("<p>x<!---->").css_first("p").iter(include_text=True))
+
+
+def _cell_text(text: str) -> str:
+    """A cell's text as read: whitespace collapsed and stripped (`str.split`'s whitespace: \\s, NBSP, the
+    ideographic space); a number split by a line break ("12\\n34") joined."""
     if not text or (text.isdigit() and text.isascii()):  # most cells: empty or a plain number, as they are
         return text
-    text = _WS.sub(" ", text).strip()
+    if " " not in text and text.isprintable():  # no whitespace (every other whitespace is unprintable)
+        return text
+    text = " ".join(text.split())
     if _NUMERIC.fullmatch(text):
-        text = _WS.sub("", text)  # "12\n34" is one number split by a line break
+        text = text.replace(" ", "")
     return text
 
 
 def _rows(table) -> list[list[str]]:
     """The cells of each row of a table without nested tables, in printed order."""
-    return [[_cell_text(td) for td in tr.iter() if td.tag in ("td", "th")] for tr in table.css("tr")]
+    rows = []
+    for tr in table.css("tr"):
+        row = []
+        for td in tr.iter():
+            if td.tag_id in _CELL_IDS:
+                row.append(_cell_text(td.text_lexbor()))  # (Lexbor's textContent: text() at C speed)
+        rows.append(row)
+    return rows
 
 
 def _walk(root, out: list[str], buf: list[str]) -> None:
     """The text of `root`'s descendants: block elements as lines, innermost tables as TAB rows.
 
-    Iterative (an explicit stack of open elements), so a page nested thousands of elements deep reads
-    like any other instead of exhausting Python's recursion limit."""
-    end = object()
-    stack = [(root.iter(include_text=True), False)]  # (an open element's children, is it a block)
-    while stack:
-        children, block = stack[-1]
-        child = next(children, end)
-        if child is end:
-            stack.pop()
+    Iterative (an explicit stack of open elements, the tree followed by its sibling links), so a page
+    nested thousands of elements deep reads like any other instead of exhausting Python's recursion limit."""
+    stack = []  # (an open element, is it a block)
+    node = root.first_child
+    while True:
+        if node is None:  # past the last child of the innermost open element
+            if not stack:
+                return
+            node, block = stack.pop()
             if block:
                 _flush(out, buf)
+            node = node.next
             continue
-        tag = child.tag
-        if tag == "-text":
-            buf.append(child.text_content or "")
-            continue
-        if tag in _SKIP or tag == "-comment":
-            continue
-        if tag == "table":
+        tag = node.tag_id
+        if tag == _TEXT_ID:
+            buf.append(node.text_content or "")
+        elif tag == _TABLE_ID:
             _flush(out, buf)
-            if len(child.css("table")) > 1:  # css() includes the node itself
-                stack.append((child.iter(include_text=True), False))  # a layout table: its cells are blocks
-            else:
-                out.extend("\t".join(r) for r in _rows(child))
-                out.append("")
+            if len(node.css("table")) > 1:  # css() includes the node itself
+                stack.append((node, False))  # a layout table: its cells are blocks
+                node = node.first_child
+                continue
+            out.extend("\t".join(r) for r in _rows(node))
+            out.append("")
+        elif tag not in _SKIP_IDS and tag != _COMMENT_ID:
+            block = tag in _BLOCK_IDS
+            if block:
+                _flush(out, buf)
+            stack.append((node, block))
+            node = node.first_child
             continue
-        is_block = tag in _BLOCK
-        if is_block:
-            _flush(out, buf)
-        stack.append((child.iter(include_text=True), is_block))
+        node = node.next
 
 
 def _flush(out: list[str], buf: list[str]) -> None:
     if not buf:  # called at both ends of every block element: mostly with nothing gathered
         return
-    line = _WS.sub(" ", "".join(buf)).strip()
+    line = " ".join("".join(buf).split())  # whitespace collapsed and stripped
     buf.clear()
     if line:
         out.append(line)
@@ -80,17 +112,16 @@ def _flush(out: list[str], buf: list[str]) -> None:
 
 def html_text(data: bytes | str) -> str:
     """The page as text lines (body only; the <title> first when the body has no title line)."""
-    from selectolax.lexbor import LexborHTMLParser
-
     tree = LexborHTMLParser(data)
-    if "<sup" in data or "<SUP" in data if isinstance(data, str) else b"<sup" in data.lower():
+    if tree.tags("sup") and ("<sup" in data or "<SUP" in data if isinstance(data, str) else b"<sup" in data.lower()):
         for sup in tree.css("sup"):  # a footnote marker: "74<sup>1</sup>" is 74 with note 1, never 741
             sup.replace_with("^" + sup.text(deep=True, separator="").strip())
     out: list[str] = []
-    title = tree.css_first("title")
+    titles = tree.tags("title")  # (in document order, as css_first's; without a selector to compile)
+    title = titles[0] if titles else None
     body = tree.body or tree.root
     if body is not None:
         _walk(body, out, [])
-    head = _WS.sub(" ", title.text()).strip() if title is not None else ""
+    head = " ".join(title.text().split()) if title is not None else ""
     head = re.split(r"\s*[_|｜]\s*|\s+-\s+", head)[0] if head else ""
     return "\n".join(([head, ""] if head else []) + out) + "\n"

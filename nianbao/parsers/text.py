@@ -7,7 +7,9 @@ positions or counts.
 from __future__ import annotations
 
 import re
-from functools import lru_cache, partial
+from collections import defaultdict
+from decimal import Decimal
+from functools import lru_cache
 from itertools import accumulate
 
 from nianbao import cells as C
@@ -89,9 +91,9 @@ def detect_template(active_text: str, apps_text: str) -> tuple[str, str | None]:
 
 _ABSENT = object()  # a key not in TableRead.cells (whose values may be None)
 
-# ParsedCell(...) from the tuple of its eight fields, without the Python-level __new__ of a named tuple:
+# `_tuple_new(ParsedCell, fields)` is ParsedCell(*fields) without the Python-level __new__ of a named tuple:
 # the same object at C speed, for the loop over a report's some two hundred cells.
-_new_cell = partial(tuple.__new__, ParsedCell)
+_tuple_new = tuple.__new__
 
 # (table, ((row, column, (row, column), value kind), ...)) of each table, in canonical order
 CellPlan = tuple[tuple[str, tuple[tuple[str, str, tuple[str, str], str], ...]], ...]
@@ -131,13 +133,28 @@ def _unread_cell(table: str, row: str, col: str, read: walk.TableRead) -> Parsed
     return ParsedCell(table, row, col, None, None, C.MISSING, None, "cell not found")
 
 
+# Cell text → its reading under the cell policy (status, value, note), per value kind: `cells.read`'s, kept
+# in plain dicts, a lookup cheaper than the cached function's (one per cell; the texts repeat, "0" above all)
+_READINGS: defaultdict[str, dict[str, tuple[str, Decimal | None, str | None]]] = defaultdict(dict)
+_READINGS_MAX = 65536  # texts per kind, before its dict is emptied
+
+
+def _reading(raw: str, kind: str) -> tuple[str, Decimal | None, str | None]:
+    """`cells.read(raw, kind)` as (status, value, note or None), kept in `_READINGS`."""
+    readings = _READINGS[kind]
+    if len(readings) >= _READINGS_MAX:
+        readings.clear()
+    v = C.read(raw, kind)
+    reading = readings[raw] = (v.status, v.value, v.note or None)
+    return reading
+
+
 def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
                   places: tuple[tuple[int, float] | None, ...] | None = None) -> tuple[ParsedCell, ...]:
     """The expected cells in canonical order, each read from its token under the cell policy (`cells.read`),
     with the label its row was read from and, for a PDF, its page and y (`places`, per line)."""
     out: list[ParsedCell] = []
     append = out.append
-    read_value = C.read
     for table, cells in plan:
         read = reads[table]
         found, cell_notes, labels = read.cells, read.cell_notes, read.labels
@@ -153,16 +170,17 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
                 tok_kind, raw, line = tok  # a Token: (kind, text, line)
                 if tok_kind == EMPTY:
                     raw = ""
-            v = read_value(raw, kind)
-            note = _join_notes(cell_notes.get(key), v.note) if cell_notes else v.note or None
+            status, value, note = _READINGS[kind].get(raw) or _reading(raw, kind)
+            if cell_notes:
+                note = _join_notes(cell_notes.get(key), note)
             if row is not last_row:  # cells come row by row: one label lookup per row
                 last_row, label = row, labels.get(row)
             if places is None:
-                append(_new_cell((table, row, col, raw, line, v.status, v.value, note, label, None, None)))
+                append(_tuple_new(ParsedCell, (table, row, col, raw, line, status, value, note, label, None, None)))
                 continue
             place = places[line - 1] if line is not None and line <= len(places) else None
-            append(_new_cell((table, row, col, raw, line, v.status, v.value, note, label,
-                              *(place if place is not None else (None, None)))))
+            append(_tuple_new(ParsedCell, (table, row, col, raw, line, status, value, note, label,
+                                           *(place if place is not None else (None, None)))))
     return tuple(out)
 
 

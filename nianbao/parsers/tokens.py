@@ -7,7 +7,7 @@ and nothing about the template; `parsers/walk.py` reads the tokens by following 
 from __future__ import annotations
 
 import re
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import NamedTuple
 
 from nianbao.cells import looks_like_value
@@ -32,9 +32,9 @@ class Token(NamedTuple):
     line: int
 
 
-# Token(kind, text, line) from the tuple (kind, text, line), without the Python-level __new__ of a named
-# tuple: the same object at C speed, for the hot loop below (a report has hundreds of tokens).
-_new_token = partial(tuple.__new__, Token)
+# `_tuple_new(Token, (kind, text, line))` is Token(kind, text, line) without the Python-level __new__ of a
+# named tuple: the same object at C speed, for the hot loop below (a report has hundreds of tokens).
+_tuple_new = tuple.__new__
 
 
 def split_line(line: str) -> list[str]:
@@ -112,14 +112,14 @@ def tokenize(lines: list[str], start: int = 0, end: int | None = None, grid: boo
         # one without any reads the same either way, by the faster, cached path below
         if grid and "\t" in line and (line[0] == "\t" or line[-1] == "\t" or "\t\t" in line):
             for kind, text in grid_cells(line):
-                append(_new_token((kind, text, n)))
+                append(_tuple_new(Token, (kind, text, n)))
             continue
         s = line.strip()
         if not s:
             continue
         if s.isdigit() and s.isascii():  # the most common line of all: one number (fast path)
-            append(_new_token((VALUE, s, n)))
+            append(_tuple_new(Token, (VALUE, s, n)))
             continue
         for kind, text in line_cells(s):
-            append(_new_token((kind, text, n)))
+            append(_tuple_new(Token, (kind, text, n)))
     return out

@@ -45,6 +45,11 @@ class Aligned(NamedTuple):
     candidates: tuple[str, ...] = ()
 
 
+# `_tuple_new(Aligned, (cells, None, ()))` is Aligned(cells) without the Python-level __new__ of a named
+# tuple: the same object at C speed (a row is aligned for every segment with values).
+_tuple_new = tuple.__new__
+
+
 def segments(tokens: list[Token]) -> list[Segment]:
     """Group tokens into label segments; values before any label get an empty label."""
     out: list[Segment] = []
@@ -82,10 +87,10 @@ def align(tokens: list[Token], n: int, n_values: int | None = None) -> Aligned:
     if n_values is None:
         n_values = sum(1 for t in tokens if t.kind == VALUE)
     if len(tokens) == n_values == n:  # the common case: just the row's values
-        return Aligned(tuple(tokens))
+        return _tuple_new(Aligned, (tuple(tokens), None, ()))
     idx = [i for i, t in enumerate(tokens) if t.kind == VALUE]
     if len(idx) == n:
-        return Aligned(tuple(tokens[i] for i in idx))
+        return _tuple_new(Aligned, (tuple(tokens[i] for i in idx), None, ()))
     if len(idx) > n:
         return Aligned(None, f"{len(idx)} values printed where {n} were expected",
                        (" ".join(t.text for t in tokens if t.kind == VALUE),))
@@ -354,10 +359,17 @@ def _label_tail(seg: Segment, nxt: Segment, rows: tuple[T.Row, ...], pos: int) -
     return None
 
 
+@lru_cache(maxsize=16)  # keyed by the template's name, as `text._cell_plan`
+def _item_columns(tpl_name: str) -> dict[str, tuple[str, ...]]:
+    """Table 二's items → the codes of their own columns."""
+    return {r.code: tuple(c.code for c in r.columns) for r in T.template(tpl_name).active_items}
+
+
 def read_active(segs: list[Segment], tpl: T.Template, glued: bool = False) -> TableRead:
     """Table 二: each item label followed by its own columns' values."""
     table = TableRead()
-    read_rows(segs, tpl.active_items, lambda r: tuple(c.code for c in r.columns), table, glued)
+    columns = _item_columns(tpl.name)
+    read_rows(segs, tpl.active_items, lambda r: columns[r.code], table, glued)
     return table
 
 
