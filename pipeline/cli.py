@@ -168,7 +168,8 @@ def cmd_run(a) -> int:
         console.print(f"  check {asset}:{name}{f' [{key}]' if key else ''} {kind}")
     print("Parquet outputs (one folder per dataset, a sub-folder per year: 2023/, unknown/):")
     for asset in ("reports", "active_disclosure", "applications", "review_litigation", "violations",
-                  "parse_failures", "rollup_province", "rollup_national"):
+                  "parse_failures", "rollup_province", "rollup_national", "comparisons", "comparisons_stock",
+                  "comparisons_bodies", "coverage", "parsed_cells"):
         print(f"  {asset:18} {Path(out) / asset}")
     print(f"read them with: polars.scan_parquet('{res['warehouse'].pattern('<dataset>')}')")
     for label, name in (("year pages (HTML)", "summary"), ("GX Data Docs (HTML)", "data_docs")):
