@@ -4,14 +4,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from conftest import DATA
 from pipeline.alerts import AlertConfigError, Alerts
-from test_alerts_hardening import Bot
+from test_alerts_hardening import bot  # noqa: F401 - the local chat bot fixture
 
 REPO = DATA.parents[1]
 TOKEN = "f00dfeedcafe1234"
@@ -22,17 +20,6 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NIANBAO_ALERT_")}
     return subprocess.run([*EXE, *args], cwd=REPO, env={**base, **(env or {})}, capture_output=True, text=True,
                           timeout=120)
-
-
-@pytest.fixture()
-def bot():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Bot)
-    server.posts, server.mode, server.closing = [], "ok", False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", server
-    server.closing = True
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize("env, problem", [
