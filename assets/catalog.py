@@ -25,6 +25,7 @@ KINDS = {
     "raw_inventory": {"python", "parquet"},
     "parsed_reports": {"python", "polars", "parquet"},
     "parsed_cells": {"python", "polars", "parquet"},
+    "parsed_prose": {"python", "polars", "parquet"},
     "parse_failures": {"python", "polars", "parquet"},
     "violations": {"pandera", "polars", "parquet"},
     "reports": {"polars", "parquet"},
@@ -73,6 +74,10 @@ COLUMNS = {
     "value": "Numeric value of the cell (decimal); in the rollups the sum over the reports.",
     "value_int": "Value of a count cell as an integer.",
     "note": "Parser note on the cell.",
+    "parsed_prose.exact": "The report's distinct prose sentences (NFKC, spaces removed) as sorted 64-bit BLAKE2b "
+                          "hashes.",
+    "parsed_prose.masked": "The same sentences with every number replaced by #, hashed likewise: a sentence "
+                           "reused with new figures.",
     "label": "The printed row label the cell's row was read from.",
     "page": "PDF page of the cell (null for other formats).",
     "y": "Vertical position of the cell on its PDF page.",
@@ -143,7 +148,7 @@ def schemas() -> dict[str, dict]:
     from contracts.publish import publish
     from contracts.rollups import NATIONAL_KEY, PROVINCE_KEY, TABLES, rollup
     from contracts.violations import SCHEMA as VIOLATIONS
-    from nianbao.frames import CELL_SCHEMA, FAILURE_SCHEMA
+    from nianbao.frames import CELL_SCHEMA, FAILURE_SCHEMA, PROSE_SCHEMA
     from nianbao.incremental import INDEX_SCHEMA
 
     none = pl.DataFrame(schema=INDEX_SCHEMA)
@@ -152,6 +157,7 @@ def schemas() -> dict[str, dict]:
     nobody = pl.Series("report_id", [], pl.String)
     return {**_comparison_schemas(),
         "raw_inventory": dict(INVENTORY), "parsed_reports": dict(INDEX_SCHEMA), "parsed_cells": dict(CELL_SCHEMA),
+        "parsed_prose": dict(PROSE_SCHEMA),
         "parse_failures": dict(FAILURE_SCHEMA), "violations": dict(VIOLATIONS),
         **{name: dict(df.schema) for name, df in published.items()},
         "rollup_province": dict(rollup(tables, published["reports"], none, nobody, PROVINCE_KEY).schema),

@@ -3,7 +3,7 @@ bodies that came and went). The arithmetic and its semantics are in `contracts.c
 
 * `comparisons`, `comparisons_stock`, `comparisons_bodies` (one multi-asset): read year Y's and Y−1's
   published datasets and violations (inputs another input of the same body and year replaces are left
-  out), and the raw text of both reports of each pair for the narrative reuse;
+  out), and both reports' sentence hashes (the parse's `parsed_prose`) for the narrative reuse;
 * `coverage`: from year Y's and Y−1's parsed_reports; check `missing_bodies` (WARN) lists, per year, the
   bodies that reported the year before and not this year.
 
@@ -11,14 +11,10 @@ Year-partitioned with a single-run backfill policy, like the other year stages: 
 years, writing `<dataset>/Y/part-0.parquet` through the `Warehouse`. A year whose year before has no
 reports gets empty files (with their schemas).
 
-The prose of a report is not kept by the parse: it is read again from the raw file (the file's SHA-256
-must still be the parsed one, else the reuse is unknown) through `nianbao.parsers.to_text`, and only its
-sentence hashes are kept, in `comparisons_bodies/Y/.sentences.arrow` (keyed by report, SHA-256,
-parser and sentence-splitter version), so each report's file is read once, not at every run.
+The text of a report is not kept, and no raw file is read here: the parse keeps each report's distinct
+prose sentences as hashes (`nianbao.prose`, stored in `parsed_prose` beside its cells), which is all the
+narrative reuse compares.
 """
-
-import hashlib
-from pathlib import Path
 
 import polars as pl
 from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetExecutionContext,
@@ -26,21 +22,15 @@ from dagster import (AssetCheckExecutionContext, AssetCheckResult, AssetCheckSev
 
 from assets.meta import schema_metadata
 from assets.partitions import YEARS
-from assets.resources import RawReports
 from assets.validate import SINGLE_RUN, chunks, per_year_table
 from assets.warehouse import Warehouse
 from contracts import comparisons as C
 from contracts.history import unused_duplicates
 from contracts.version import RULES_VERSION
-from nianbao.atomic import write_ipc_atomic
-from nianbao.version import PARSER_VERSION, hash_modules
+from nianbao.frames import PROSE_SCHEMA
+from nianbao.store import UNKNOWN_YEAR
 
 DATASETS = ("comparisons", "comparisons_stock", "comparisons_bodies")
-SENTENCES = ".sentences.arrow"  # beside comparisons_bodies/Y: sentence hashes of the reports compared
-# what a cached sentence list was computed with: the text extraction (the parser) and the splitter
-SENTENCE_VERSION = f"{PARSER_VERSION}/{hash_modules(Path(__file__).resolve().parents[1], ('contracts/comparisons.py',))}"
-CACHE_SCHEMA = {"report_id": pl.String, "sha256": pl.String, "version": pl.String,
-                **{k: v for k, v in C.SENTENCE_SCHEMA.items() if k != "report_id"}}
 MISSING_CHECK = "missing_bodies"
 PAIRS_CHUNK = 20_000  # body pairs per computation (~200 cells each)
 
@@ -77,61 +67,28 @@ def _cells_of(tables: dict[str, pl.DataFrame], ids: pl.Series) -> pl.DataFrame:
     return C.long_cells({t: df.filter(pl.col("report_id").is_in(ids.implode())) for t, df in tables.items()})
 
 
-def _read_cache(warehouse: Warehouse, keys: list[str]) -> pl.DataFrame:
-    parts = [pl.read_ipc(p) for k in keys if (p := warehouse.beside("comparisons_bodies", SENTENCES, k)).exists()]
-    parts = [p.select(list(CACHE_SCHEMA)).cast(CACHE_SCHEMA) for p in parts if set(CACHE_SCHEMA) <= set(p.columns)]
-    return pl.concat(parts).unique(["report_id", "sha256", "version"], keep="first", maintain_order=True) if parts \
-        else pl.DataFrame(schema=CACHE_SCHEMA)
+def sentences(warehouse: Warehouse, keys: list[str], ids: pl.DataFrame) -> pl.DataFrame:
+    """The sentence hashes (SENTENCE_SCHEMA) of the reports `ids` (report_id) of years `keys`, from the
+    parse's prose store; a report whose segment is not on disk is left out (its reuse is unknown)."""
+    index = pl.concat([warehouse.read_year("parsed_reports", k).select("report_id", "year", "segment")
+                       for k in keys]).join(ids, on="report_id", how="semi")
+    store = warehouse.prose_store()
+    on_disk = pl.DataFrame(list(store.files()), schema={"_key": pl.String, "segment": pl.String}, orient="row")
+    index = index.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR)).join(
+        on_disk, on=["_key", "segment"], how="semi").drop("_key")
+    return store.read(index, schema=PROSE_SCHEMA).select(list(C.SENTENCE_SCHEMA)).sort("report_id")
 
 
-def _hashes_of_file(root: Path, relpath: str, sha256: str) -> tuple[list[int], list[int]] | None:
-    """The sentence hashes of a raw file, or None when it cannot be read as it was parsed."""
-    from nianbao.formats import detect
-    from nianbao.parsers import to_text
-    from nianbao.rawfiles import open_regular
-
-    try:
-        with open_regular(str(root / relpath)) as f:
-            data = f.read()
-        if hashlib.sha256(data).hexdigest() != sha256:
-            return None  # changed since it was parsed: the next parse reads it again
-        return C.sentence_hashes(to_text(data, detect(data, Path(relpath).name), Path(relpath).name))
-    except Exception:  # noqa: BLE001 — a file that cannot be read again: its reuse is unknown, nothing else
-        return None
-
-
-def sentences(warehouse: Warehouse, raw: RawReports, key: str, reports: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """The sentence hashes of `reports` (report_id, path, sha256): from the cache of year `key` or of the year
-    before when computed from the same file and code, else read again; the cache of `key` is rewritten with
-    exactly these reports. Returns (SENTENCE_SCHEMA rows, files read)."""
-    want = reports.select("report_id", "path", "sha256", version=pl.lit(SENTENCE_VERSION)).sort("report_id")
-    cached = _read_cache(warehouse, [k for k in (key, previous_key(key)) if k is not None])
-    hit = want.join(cached, on=["report_id", "sha256", "version"], how="inner")
-    todo = want.join(hit, on="report_id", how="anti")
-    rows, root = [], Path(raw.root)
-    for rid, path, sha in todo.select("report_id", "path", "sha256").iter_rows():
-        got = _hashes_of_file(root, path, sha)
-        if got is not None:
-            rows.append({"report_id": rid, "sha256": sha, "version": SENTENCE_VERSION, "exact": got[0], "masked": got[1]})
-    fresh = pl.DataFrame(rows, schema=CACHE_SCHEMA) if rows else pl.DataFrame(schema=CACHE_SCHEMA)
-    cache = pl.concat([hit.select(list(CACHE_SCHEMA)), fresh]).sort("report_id")
-    write_ipc_atomic(cache, warehouse.beside_target("comparisons_bodies", SENTENCES, key))
-    return cache.select(list(C.SENTENCE_SCHEMA)), todo.height
-
-
-def year_comparisons(warehouse: Warehouse, raw: RawReports, key: str) -> tuple[dict[str, pl.DataFrame], int]:
-    """The three comparison frames of year `key` (empty without a published year before) and the number of
-    raw files read for their prose."""
+def year_comparisons(warehouse: Warehouse, key: str) -> dict[str, pl.DataFrame]:
+    """The three comparison frames of year `key` (empty without a published year before)."""
     now, before = _published(warehouse, key), _published(warehouse, previous_key(key))
     if now is None or before is None:
         return {"comparisons": pl.DataFrame(schema=C.CELL_SCHEMA), "comparisons_stock": pl.DataFrame(schema=C.STOCK_SCHEMA),
-                "comparisons_bodies": pl.DataFrame(schema=C.BODY_SCHEMA)}, 0
+                "comparisons_bodies": pl.DataFrame(schema=C.BODY_SCHEMA)}
     (reports, tables), (prev_reports, prev_tables) = now, before
     pairs = C.pairs(reports, prev_reports)  # sorted by body: the chunks' rows concatenate in canonical order
-    both = pl.concat([reports.join(pairs, on="report_id", how="semi").select("report_id", "path", "sha256"),
-                      prev_reports.join(pairs, left_on="report_id", right_on="previous_report_id", how="semi")
-                      .select("report_id", "path", "sha256")])
-    hashes, read = sentences(warehouse, raw, key, both)
+    both = pl.concat([pairs.select("report_id"), pairs.select(report_id="previous_report_id")])
+    hashes = sentences(warehouse, [key, previous_key(key)], both)
     out = {name: [] for name in DATASETS}
     for chunk in chunks(pairs, PAIRS_CHUNK):  # every figure is per pair: memory bounded by a chunk's cells
         cells, prev_cells = _cells_of(tables, chunk["report_id"]), _cells_of(prev_tables, chunk["previous_report_id"])
@@ -141,23 +98,23 @@ def year_comparisons(warehouse: Warehouse, raw: RawReports, key: str) -> tuple[d
                                                                       C.narrative_reuse(chunk, hashes)))):
             out[name].append(df)
     schemas = dict(zip(DATASETS, (C.CELL_SCHEMA, C.STOCK_SCHEMA, C.BODY_SCHEMA)))
-    return {name: pl.concat(parts) if parts else pl.DataFrame(schema=schemas[name]) for name, parts in out.items()}, read
+    return {name: pl.concat(parts) if parts else pl.DataFrame(schema=schemas[name]) for name, parts in out.items()}
 
 
 @multi_asset(
     group_name="rollups", partitions_def=YEARS, backfill_policy=SINGLE_RUN, compute_kind="polars",
     specs=[AssetSpec(name, description=DESCRIPTIONS[name], code_version=RULES_VERSION,
-                     deps=["reports", "active_disclosure", "applications", "review_litigation", "violations"])
+                     deps=["reports", "active_disclosure", "applications", "review_litigation", "violations",
+                           "parsed_reports", "parsed_prose"])
            for name in DATASETS],
 )
-def comparisons(context: AssetExecutionContext, warehouse: Warehouse, raw: RawReports):
+def comparisons(context: AssetExecutionContext, warehouse: Warehouse):
     """Year Y against Y−1, body by body (contracts.comparisons): the cell changes, the stock continuity of
     table 二 and, per body, the changes summed up with the prose reused. Reads Y−1's published datasets too."""
     rows = {name: [] for name in DATASETS}
-    last, read = {}, 0
+    last = {}
     for key in sorted(context.partition_keys):
-        frames, n = year_comparisons(warehouse, raw, key)
-        read += n
+        frames = year_comparisons(warehouse, key)
         for name, df in frames.items():
             warehouse.write_year(name, key, df)
             rows[name].append({"year": key, "rows": df.height})
@@ -165,8 +122,7 @@ def comparisons(context: AssetExecutionContext, warehouse: Warehouse, raw: RawRe
     for name in DATASETS:
         yield MaterializeResult(asset_key=name, metadata={
             **schema_metadata(last[name]), "dagster/row_count": sum(r["rows"] for r in rows[name]),
-            "by_year": per_year_table(rows[name]),
-            **({"files_read_for_prose": read} if name == "comparisons_bodies" else {})})
+            "by_year": per_year_table(rows[name])})
 
 
 @asset(group_name="rollups", partitions_def=YEARS, backfill_policy=SINGLE_RUN, compute_kind="polars",

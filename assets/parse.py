@@ -28,6 +28,11 @@ from nianbao.version import PARSER_VERSION
                                  "report's cells), the same files whatever the history of runs; read every "
                                  "year with polars.scan_parquet('parsed_cells/**/*.parquet').",
                                  code_version=PARSER_VERSION),
+        "parsed_prose": AssetOut(description="Each parsed report's prose as its distinct sentences' 64-bit "
+                                 "hashes (BLAKE2b), exact and with numbers masked (nianbao/prose.py): what the "
+                                 "year-over-year narrative reuse compares, without keeping the text. Stored in "
+                                 "the same segments as parsed_cells: polars.scan_parquet('parsed_prose/**/*.parquet').",
+                                 code_version=PARSER_VERSION),
         "parse_failures": AssetOut(description="One row per file that could not be read as a report, with the reason.",
                                    code_version=PARSER_VERSION),
     },
@@ -38,14 +43,15 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
     """Parse every inventoried file in batches on a process pool, streaming each batch's cells to the cell
     store, then apply the manifest (if any) to every report. A file whose content (SHA-256), the parser's
     version and its manifest row are unchanged since the last materialisation is not parsed again: its
-    rows are reused."""
-    store = warehouse.cell_store()
+    rows are reused. Each report's sentence hashes go to the prose store beside its cells."""
+    store, prose = warehouse.cell_store(), warehouse.prose_store()
     manifest, matched, missing = _manifest(context, raw, raw_inventory)
     old_r, old_f = warehouse.read("parsed_reports"), warehouse.read("parse_failures")
     previous = None
     if old_r is not None and old_f is not None and "segment" in old_r.columns:
         previous = Index(_as_index(old_r), old_f)
-    removed = store.collect_garbage(previous.reports if previous else pl.DataFrame(schema=INDEX_SCHEMA))
+    live = previous.reports if previous else pl.DataFrame(schema=INDEX_SCHEMA)
+    removed = store.collect_garbage(live) + prose.collect_garbage(live)
     if previous is not None:  # after the garbage collection: the index on disk still points at every segment
         previous = Index(M.reusable(previous.reports, matched), previous.failures)
         old_r = previous.reports
@@ -55,8 +61,8 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
                                       on=["path", "sha256"], how="semi").height
     advance, close = progress.tracker(changed, "parse")
     try:
-        parsed, counts = parse_incremental(raw_inventory, str(Path(raw.root)), previous, store, raw.n_workers(),
-                                           advance)
+        parsed, counts = parse_incremental(raw_inventory, str(Path(raw.root)), previous, store, prose,
+                                           raw.n_workers(), advance)
     finally:
         close()
     if parsed.n_inputs != raw_inventory.height:
@@ -78,11 +84,13 @@ def parse_reports(context: AssetExecutionContext, raw_inventory: pl.DataFrame, r
         "manifest_missing_files": ", ".join(e.file for e in missing[:50]) + (" …" if len(missing) > 50 else "")})
     # parsed_reports is written (the IO manager stores an output as it is yielded): the segments it no
     # longer points at go now, so the store holds what a full parse of these files would leave
-    removed += store.collect_garbage(parsed.reports)
+    removed += store.collect_garbage(parsed.reports) + prose.collect_garbage(parsed.reports)
     yield Output(StoredCells(str(store.root)), "parsed_cells", metadata={
         "segments": parsed.reports["segment"].n_unique(), "segments_removed": removed,
         "new_cells_by_status": new_cells,
     })
+    yield Output(StoredCells(str(prose.root)), "parsed_prose", metadata={
+        "segments": parsed.reports["segment"].n_unique()})
     yield Output(parsed.failures, "parse_failures", metadata=frame_metadata(parsed.failures))
 
 

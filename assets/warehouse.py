@@ -4,6 +4,7 @@
     <root>/<dataset>/<Y>/part-0.parquet             one year of a partitioned dataset (Warehouse)
     <root>/<dataset>[/<Y>]/.<side file>             state kept beside a dataset (`beside`)
     <root>/parsed_cells/<Y>/seg-<hash>.parquet      the parsed-cells store (`cell_store`)
+    <root>/parsed_prose/<Y>/seg-<hash>.parquet      the reports' sentence hashes, same segments (`prose_store`)
     <root>/.<state>                                      warehouse-wide state (`state`)
 
 Every asset and the pipeline get their paths from `Warehouse`; readers outside the pipeline use
@@ -141,6 +142,10 @@ class Warehouse(ConfigurableResource):
     def cell_store(self) -> CellStore:
         """The parsed-cells store."""
         return CellStore(Path(self.root) / "parsed_cells")
+
+    def prose_store(self) -> CellStore:
+        """The store of the reports' sentence hashes (`nianbao.prose`), in the cell store's segments."""
+        return CellStore(Path(self.root) / "parsed_prose")
 
     def read(self, name: str) -> pl.DataFrame | None:
         """A dataset as last written, or None when it has never been written."""

@@ -9,8 +9,8 @@ Every figure comes from this run, on corpora generated here by `nianbao synth` (
   to the failing reports); validate_checks_only_s: pandera's models against the GX suite on the same
   derived frames (the derivation both share left out);
 - e2e: `nianbao run` wall time and peak RSS of its process tree at 10,000 and 100,000 txt/html reports;
-- stages_s: each run's seconds per stage (inventory, parse, judge, publish, rollups, data_docs, pages,
-  checks; other = process start, imports and Dagster's own work), from Dagster's step timings;
+- stages_s: each run's seconds per stage (inventory, parse, judge, publish, rollups, comparisons (year over
+  year, with coverage), data_docs, pages, checks; other = process start, imports and Dagster's own work), from Dagster's step timings;
 - incremental: runs after 2% of the files changed, in the latest year only and spread over every year
   (see `incremental`), each as a share of the full run;
 - accuracy: on the 10,000 corpus, truth cells read exactly, injected faults detected, false alarms.
@@ -79,6 +79,7 @@ def tree_rss_mb(pid: int) -> float:
 STAGES = {  # Dagster step → stage of the breakdown (asset checks go to "checks")
     "raw_inventory": "inventory", "parse_reports": "parse", "violations": "judge", "validated_datasets": "publish",
     "rollup_province": "rollups", "rollup_national": "rollups", "data_docs": "data_docs", "year_summary": "pages",
+    "comparisons": "comparisons", "coverage": "comparisons",
 }
 
 

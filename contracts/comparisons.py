@@ -27,15 +27,14 @@ and not every body is "new".
 """
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
+import functools
 
 import polars as pl
 
 from contracts.history import body_key
 from nianbao import template as T
 from nianbao.frames import DECIMAL, ROW_ORDER, template_cells
+from nianbao.prose import sentence_hashes, sentences  # noqa: F401 (the text's side, kept by the parse)
 
 ROW_COLUMN = {"active_disclosure": "item", "applications": "row", "review_litigation": "group"}
 TABLE_ORDER = {t: i for i, t in enumerate(T.TABLES)}
@@ -94,10 +93,28 @@ def pairs(reports: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
 
 # ---- cells ----------------------------------------------------------------------------------------------
 
+@functools.cache
+def _cell_ids() -> pl.DataFrame:
+    """Every (table, row, column) of either template, in canonical order (table, row, column order):
+    its row number is the cell's id (`cell`), so sorting by id is sorting in that order."""
+    order = [pl.col("table").replace_strict(TABLE_ORDER, return_dtype=pl.Int16),
+             pl.col("row").replace_strict(ROW_ORDER, default=len(ROW_ORDER), return_dtype=pl.Int16),
+             pl.col("column").replace_strict(COLUMN_ORDER, default=len(COLUMN_ORDER), return_dtype=pl.Int16)]
+    return template_cells().select("table", "row", "column").unique().sort(order)
+
+
+@functools.cache
+def _template_cell_ids() -> pl.DataFrame:
+    """template, table, row, column and `cell` id of every cell each template prints."""
+    return template_cells().join(_cell_ids().with_row_index("cell").with_columns(pl.col("cell").cast(pl.UInt16)),
+                                 on=["table", "row", "column"])
+
+
 def long_cells(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The published wide tables (active_disclosure, applications, review_litigation) as one long frame:
-    report_id, template, table, row, column, value (decimal; null for a blank), only the cells of the
-    report's template (printed subtotals, the columns of the other template left out)."""
+    report_id, template, table, row, column, value (decimal; null for a blank), cell (the cell's id in
+    canonical order), only the cells of the report's template (printed subtotals, the columns of the
+    other template left out)."""
     parts = []
     for table, code in ROW_COLUMN.items():
         df = tables[table]
@@ -108,41 +125,37 @@ def long_cells(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
                               value_name="value")
                      .with_columns(table=pl.lit(table)))
     long = pl.concat(parts, how="diagonal") if parts else pl.DataFrame()
-    return long.join(template_cells(), on=["template", "table", "row", "column"], how="semi").select(
-        "report_id", "template", "table", "row", "column", "value")
-
-
-def _cell_order() -> list[pl.Expr]:
-    return [pl.col("table").replace_strict(TABLE_ORDER, return_dtype=pl.Int16),
-            pl.col("row").replace_strict(ROW_ORDER, default=len(ROW_ORDER), return_dtype=pl.Int16),
-            pl.col("column").replace_strict(COLUMN_ORDER, default=len(COLUMN_ORDER), return_dtype=pl.Int16)]
+    return long.join(_template_cell_ids(), on=["template", "table", "row", "column"]).select(
+        "report_id", "template", "table", "row", "column", "value", "cell")
 
 
 def cell_changes(pairs_: pl.DataFrame, cells: pl.DataFrame, previous_cells: pl.DataFrame) -> pl.DataFrame:
     """One row per pair and cell of either report's template (CELL_SCHEMA); see the module docstring."""
     if not pairs_.height:
         return _empty(CELL_SCHEMA)
-    key = ["table", "row", "column"]
-    grid = pl.concat([
-        pairs_.join(template_cells(), on="template").select("body_key", *key),
-        pairs_.join(template_cells(), left_on="previous_template", right_on="template").select("body_key", *key),
-    ]).unique()
-    now = pairs_.select("body_key", "report_id").join(cells.select("report_id", *key, "value"), on="report_id")
-    before = pairs_.select("body_key", "previous_report_id").join(
-        previous_cells.select(pl.col("report_id").alias("previous_report_id"), *key,
+    # pairs numbered in body-key order, cells by id: the joins and the sort are on two integers
+    p = pairs_.sort("body_key").with_row_index("_p")
+    now = p.select("_p", "report_id").join(cells.select("report_id", "cell", "value"), on="report_id")
+    before = p.select("_p", "previous_report_id").join(
+        previous_cells.select(pl.col("report_id").alias("previous_report_id"), "cell",
                               pl.col("value").alias("previous_value")), on="previous_report_id")
-    df = (grid.join(now.drop("report_id"), on=["body_key", *key], how="left")
-          .join(before.drop("previous_report_id"), on=["body_key", *key], how="left")
+    # each side holds every cell of its report's template (long_cells): their full join is the grid of
+    # either template's cells; a cell null in both years is left out
+    df = (now.drop("report_id").join(before.drop("previous_report_id"), on=["_p", "cell"], how="full",
+                                     coalesce=True)
           .filter(pl.col("value").is_not_null() | pl.col("previous_value").is_not_null())
-          .join(pairs_.select("body_key", *_WHO), on="body_key"))
-    change = (pl.col("value") - pl.col("previous_value")).cast(DECIMAL)
-    df = df.with_columns(change=change).sort("body_key", *_cell_order())
+          .sort("_p", "cell"))
+    ids = _cell_ids()
+    who = p.select(*_WHO)
+    df = df.with_columns(*[who[c].gather(df["_p"]) for c in _WHO],
+                         *[ids[c].gather(df["cell"]) for c in ("table", "row", "column")],
+                         change=(pl.col("value") - pl.col("previous_value")).cast(DECIMAL))
     moved = pl.col("change").is_not_null() & (pl.col("change") != 0)
     df = df.with_columns(
         relative_change=pl.when(pl.col("previous_value") != 0)
         .then(pl.col("change").cast(pl.Float64) / pl.col("previous_value").cast(pl.Float64)),
         rank=pl.when(moved).then(
-            pl.when(moved).then(pl.col("change").abs()).rank("ordinal", descending=True).over("body_key")))
+            pl.when(moved).then(pl.col("change").abs()).rank("ordinal", descending=True).over("_p")))
     return df.select([pl.col(c).cast(t) for c, t in CELL_SCHEMA.items()])
 
 
@@ -176,47 +189,9 @@ def stock_continuity(pairs_: pl.DataFrame, cells: pl.DataFrame, previous_cells: 
 
 # ---- prose ----------------------------------------------------------------------------------------------
 
-_PROSE = re.compile(r"[。,;:!?]")  # after NFKC (full-width ，；：！？ become ASCII; 。 stays)
-_END = re.compile(r"(?<=[。!?;])")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-MIN_SENTENCE = 6  # characters: shorter pieces ("是。") say nothing about reuse
-MIN_WRAPPED = 10  # a line without punctuation this long continues an unfinished sentence (a PDF's wrapped line)
-
-
-def sentences(text: str) -> list[str]:
-    """The prose sentences of a report's text: NFKC, spaces removed, cut after 。!?; (a sentence wrapped
-    over lines, as in a PDF, is joined). Table rows (TAB- or |-separated), and lines without sentence
-    punctuation (titles, headings, labels, numbers) are not prose and end any unfinished sentence, unless
-    they are long enough to be its wrapped middle."""
-    out, buf = [], ""
-    for line in text.splitlines():
-        if "\t" in line or "|" in line:
-            buf = ""
-            continue
-        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
-        if not _PROSE.search(s) and not (buf and len(s) >= MIN_WRAPPED and _CJK.search(s)):
-            buf = ""  # a heading, label or number; but a long line inside an unfinished sentence is its middle
-            continue
-        *done, buf = _END.split(buf + s)
-        out += [d for d in done if len(d) >= MIN_SENTENCE and _CJK.search(d)]
-    return out
-
-
-def _h(s: str) -> int:
-    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def sentence_hashes(text: str) -> tuple[list[int], list[int]]:
-    """The distinct sentences of the text as sorted 64-bit hashes (BLAKE2b, stable across runs and
-    machines): exact, and with every number masked (a sentence reused with this year's figures)."""
-    found = sentences(text)
-    return (sorted({_h(s) for s in found}), sorted({_h(_DIGITS.sub("#", s)) for s in found}))
-
-
 def sentence_frame(hashes: dict[str, tuple[list[int], list[int]]]) -> pl.DataFrame:
     """report_id → (exact, masked) hashes as a frame (SENTENCE_SCHEMA), sorted by report."""
-    rows = [{"report_id": r, "exact": e, "masked": m} for r, (e, m) in sorted(hashes.items())]
+    rows = [{"report_id": r, "exact": list(e), "masked": list(m)} for r, (e, m) in sorted(hashes.items())]
     return pl.DataFrame(rows, schema=SENTENCE_SCHEMA) if rows else _empty(SENTENCE_SCHEMA)
 
 

@@ -38,6 +38,7 @@ class Parsed:
     failures: pl.DataFrame
     objects: list[ParsedReport] | None = None  # kept only when asked for (CLI JSON output)
     statuses: dict[str, int] | None = None  # cells by status, when the cells were stored and dropped
+    prose: pl.DataFrame | None = None  # the reports' sentence hashes (frames.PROSE_SCHEMA), until stored
 
     @property
     def n_inputs(self) -> int:
@@ -93,7 +94,7 @@ def _parse_one(path: str, relpath: str):
 
 def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
     """Parse (path, relpath) pairs in this process."""
-    reports, cells, failures, objects = [], [], [], []
+    reports, cells, failures, objects, prose = [], [], [], [], []
     for path, relpath in items:
         rid, rep, info = _parse_one(path, relpath)
         if rep is None:
@@ -101,6 +102,7 @@ def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
             continue
         reports.append(F.report_rows(rep, rid, info["path"], info["sha256"], info["size"]))
         cells.append(F.cell_columns(rep, rid))
+        prose.append((rid, rep))
         if keep:
             objects.append(rep)
     return Parsed(
@@ -108,6 +110,7 @@ def parse_batch(items: list[tuple[str, str]], keep: bool = False) -> Parsed:
         F.cells_frame(cells),
         pl.DataFrame(failures, schema=F.FAILURE_SCHEMA),
         objects if keep else None,
+        prose=F.prose_frame(prose),
     )
 
 
@@ -219,6 +222,8 @@ def run_chunks(chunks: list[list[tuple]], task: Callable[[list[tuple]], Parsed],
         pl.concat([p.failures for p in parts]),
         [o for p in parts for o in (p.objects or [])] if keep else None,
         statuses,
+        pl.concat([p.prose for p in parts if p.prose is not None]) if any(p.prose is not None for p in parts)
+        else None,
     )
 
 

@@ -37,6 +37,9 @@ CELL_SCHEMA = {
     "line": pl.Int32, "status": pl.String, "value": DECIMAL, "value_int": pl.Int64, "note": pl.String,
     "label": pl.String, "page": pl.Int32, "y": pl.Float64,
 }
+# a report's prose as sentence hashes (nianbao.prose), stored by the parse beside its cells (`parsed_prose`)
+PROSE_SCHEMA = {"report_id": pl.String, "year": pl.Int32, "exact": pl.List(pl.UInt64),
+                "masked": pl.List(pl.UInt64)}
 FAILURE_SCHEMA = {"report_id": pl.String, "source": pl.String, "path": pl.String, "sha256": pl.String,
                   "size": pl.Int64, "error": pl.String, "parser": pl.String}
 
@@ -49,8 +52,10 @@ ACTIVE_COUNT_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind != "deci
 ACTIVE_DECIMAL_COLUMNS = tuple(c.code for c in T.ACTIVE_COLUMNS if c.kind == "decimal")
 
 
+@lru_cache(maxsize=1)
 def template_cells() -> pl.DataFrame:
-    """(template, table, row, column) of every cell each template prints (printed subtotals excluded)."""
+    """(template, table, row, column) of every cell each template prints (printed subtotals excluded).
+    (Cached: a polars frame is not changed in place by any of its methods.)"""
     return pl.DataFrame([{"template": t.name, "table": c.table, "row": c.row, "column": c.column}
                          for t in (T.TEMPLATE_2021, T.TEMPLATE_2019) for c in T.expected_cells(t)])
 
@@ -86,6 +91,12 @@ def cell_columns(rep: ParsedReport, report_id: str) -> dict[str, list]:
         "value_int": [_int_or_none(v) for v in field["value"]], "note": field["note"],
         "label": field["label"], "page": field["page"], "y": field["y"],
     }
+
+
+def prose_frame(reports: list[tuple[str, ParsedReport]]) -> pl.DataFrame:
+    """(report id, report) pairs → their sentence hashes, one row per report (PROSE_SCHEMA)."""
+    return pl.DataFrame([(rid, rep.year, list(rep.prose[0]), list(rep.prose[1])) for rid, rep in reports],
+                        schema=PROSE_SCHEMA, orient="row")
 
 
 def cells_frame(columns: list[dict[str, list]]) -> pl.DataFrame:

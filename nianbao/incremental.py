@@ -30,37 +30,44 @@ class Index:
         return self.reports.height + self.failures.height
 
 
-def parse_and_store(items: list[tuple], root: str) -> Parsed:
+def parse_and_store(items: list[tuple], root: str, prose_root: str) -> Parsed:
     """The parse stage's work on one chunk (`store.chunks`), in the worker: parse its new and changed files,
     write the chunk's segment (those cells and the unchanged reports' cells, read back from the segments
-    that held them) to the cell store at `root`, and return the new reports' rows (tagged with the
-    segment), the failures and the new cells' status counts, without the cells.
+    that held them) to the cell store at `root`, and its reports' sentence hashes likewise to the prose
+    store at `prose_root` (the same segment ids), and return the new reports' rows (tagged with the
+    segment), the failures and the new cells' status counts, without the cells and the hashes.
 
     An item is (path, relpath, segment, old year, old segment): path None for an unchanged report whose
-    cells are reused from (old year, old segment)."""
+    cells and hashes are reused from (old year, old segment)."""
     seg = items[0][2]
     part = parse_batch([(path, rel) for path, rel, *_ in items if path is not None])
     reused = [(report_id(rel), year, old) for path, rel, _, year, old in items if path is None]
-    cells = part.cells
+    cells, prose = part.cells, part.prose
     if reused:
         old = pl.DataFrame(reused, schema={"report_id": pl.String, "year": pl.Int32, "segment": pl.String},
                            orient="row")
-        kept = CellStore(root).read(old, schema=F.CELL_SCHEMA)
         order = pl.DataFrame({"report_id": [report_id(rel) for _, rel, *_ in items]}).with_row_index("_pos")
-        cells = (pl.concat([kept, cells]).join(order, on="report_id", how="left", maintain_order="left")
-                 .sort("_pos", maintain_order=True).drop("_pos"))  # path order, as a full parse writes it
+
+        def in_path_order(kept: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:  # as a full parse writes them
+            return (pl.concat([kept, new]).join(order, on="report_id", how="left", maintain_order="left")
+                    .sort("_pos", maintain_order=True).drop("_pos"))
+
+        cells = in_path_order(CellStore(root).read(old, schema=F.CELL_SCHEMA), cells)
+        prose = in_path_order(CellStore(prose_root).read(old, schema=F.PROSE_SCHEMA), prose)
     years = part.reports["year"].to_list() + [year for _, year, _ in reused]
     if years:
         CellStore(root).write(cells, seg, years)
+        CellStore(prose_root).write(prose, seg, years)
     statuses = dict(part.cells.group_by("status").len().iter_rows())
     return Parsed(part.reports.with_columns(segment=pl.lit(seg)), part.cells.clear(), part.failures,
                   statuses=statuses)
 
 
 def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None, store: CellStore,
-                      workers: int = 0, progress: Callable[[int], None] | None = None) -> tuple[Index, dict]:
+                      prose: CellStore, workers: int = 0, progress: Callable[[int], None] | None = None
+                      ) -> tuple[Index, dict]:
     """Parse the inventoried files, reusing `previous` where (path, sha256, parser version) are unchanged
-    and the cells are still in `store`.
+    and the cells and sentence hashes are still in `store` and `prose`.
 
     The files are cut into chunks (`store.chunks`); a chunk whose files all are unchanged keeps its
     segment, the others are written again (new and changed files parsed, unchanged ones copied), so the
@@ -74,8 +81,8 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     if previous is None:
         keep = pl.DataFrame(schema={"report_id": pl.String})
     else:
-        on_disk = pl.DataFrame([(k, s) for k, s in store.files()], schema={"_key": pl.String, "segment": pl.String},
-                               orient="row")
+        on_disk = pl.DataFrame(list(store.files().keys() & prose.files().keys()),
+                               schema={"_key": pl.String, "segment": pl.String}, orient="row")
         stored = (previous.reports.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR))
                   .join(on_disk, on=["_key", "segment"], how="semi"))  # a report whose cells are gone is parsed again
         done = pl.concat([stored.select("report_id", "path", "sha256", "parser"),
@@ -96,7 +103,7 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
         old_f = previous.failures.filter(pl.col("report_id").is_in(kept_ids))
         gone = previous.reports.filter(~pl.col("report_id").is_in(kept_ids))
     jobs, segment_of = _plan(inventory, set(todo["path"].to_list()), old_r, root)
-    new = run_chunks(jobs, partial(parse_and_store, root=str(store.root)), workers or None, progress)
+    new = run_chunks(jobs, partial(parse_and_store, root=str(store.root), prose_root=str(prose.root)), workers or None, progress)
     new_reports = new.reports if "segment" in new.reports.columns else new.reports.with_columns(
         segment=pl.lit(None, pl.String))
     reports = pl.concat([old_r, new_reports.select(list(INDEX_SCHEMA))]).with_columns(

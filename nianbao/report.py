@@ -54,6 +54,8 @@ class ParsedReport:
     org_subtotal: bool = False
     printed_subtotals: tuple[str, ...] = ()
     stated: tuple[tuple[str, int], ...] = ()  # counts the prose states (nianbao.narrative), figure → number
+    # the prose's distinct sentences as sorted 64-bit hashes, exact and numbers masked (nianbao.prose)
+    prose: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())
 
     def with_region(self, region: Region, note: str | None = None) -> ParsedReport:
         """This report with its division set from a `nianbao.regions.Region` (and a note, if given).

@@ -34,7 +34,7 @@ def corpus(root: Path) -> Path:
     return raw
 
 
-PARSE_STATE = ("raw_inventory", "parsed_reports", "parsed_cells")  # written in place by the parse, not staged
+PARSE_STATE = ("raw_inventory", "parsed_reports", "parsed_cells", "parsed_prose")  # written in place by the parse, not staged
 
 
 def published(wh: Path, parse_state: bool = True) -> dict[str, str]:

@@ -5,10 +5,12 @@ one text parser (`text.py`), so a label variant or a cell rule is fixed once for
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from nianbao.decode import MAX_BYTES, decode
 from nianbao.parsers.extracted import Extracted
+from nianbao.prose import sentence_hashes
 from nianbao.report import ParsedReport, ParseError
 
 _UNSUPPORTED = {
@@ -56,7 +58,8 @@ def parse_bytes(data: bytes, source: str, path: str | None = None) -> ParsedRepo
         raise ParseError(f"file is {len(data) / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit for one report")
     fmt = detect(data, source)
     got = extract(data, fmt, source)
-    return parse_text(got.text, source, fmt, grid=got.grid, places=got.places, path=path)
+    rep = parse_text(got.text, source, fmt, grid=got.grid, places=got.places, path=path)
+    return replace(rep, prose=sentence_hashes(got.text))
 
 
 def parse_path(path: str | Path) -> ParsedReport:
