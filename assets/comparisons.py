@@ -32,7 +32,7 @@ from nianbao.store import UNKNOWN_YEAR
 
 DATASETS = ("comparisons", "comparisons_stock", "comparisons_bodies")
 MISSING_CHECK = "missing_bodies"
-PAIRS_CHUNK = 20_000  # body pairs per computation (~200 cells each)
+PAIRS_CHUNK = 2_000  # body pairs per computation and row group of `comparisons` (~200 cells each)
 
 DESCRIPTIONS = {
     "comparisons": "Per body with a published report in Y and Y−1 and per template cell: value, previous_value, "
@@ -64,6 +64,8 @@ def _published(warehouse: Warehouse, key: str | None) -> tuple[pl.DataFrame, dic
 
 def _cells_of(tables: dict[str, pl.DataFrame], ids: pl.Series) -> pl.DataFrame:
     """The long cells of the reports `ids`."""
+    if not tables:
+        return pl.DataFrame(schema=C.LONG_SCHEMA)
     return C.long_cells({t: df.filter(pl.col("report_id").is_in(ids.implode())) for t, df in tables.items()})
 
 
@@ -79,26 +81,34 @@ def sentences(warehouse: Warehouse, keys: list[str], ids: pl.DataFrame) -> pl.Da
     return store.read(index, schema=PROSE_SCHEMA).select(list(C.SENTENCE_SCHEMA)).sort("report_id")
 
 
-def year_comparisons(warehouse: Warehouse, key: str) -> dict[str, pl.DataFrame]:
-    """The three comparison frames of year `key` (empty without a published year before)."""
+def write_year_comparisons(warehouse: Warehouse, key: str) -> dict[str, int]:
+    """Write the three comparison datasets of year `key` (empty without a published year before); their
+    row counts. `comparisons` (some 200 rows per pair: 3 million in a national year) is computed and
+    written a chunk of pairs at a time, so memory holds one chunk of it."""
     now, before = _published(warehouse, key), _published(warehouse, previous_key(key))
     if now is None or before is None:
-        return {"comparisons": pl.DataFrame(schema=C.CELL_SCHEMA), "comparisons_stock": pl.DataFrame(schema=C.STOCK_SCHEMA),
-                "comparisons_bodies": pl.DataFrame(schema=C.BODY_SCHEMA)}
-    (reports, tables), (prev_reports, prev_tables) = now, before
-    pairs = C.pairs(reports, prev_reports)  # sorted by body: the chunks' rows concatenate in canonical order
-    both = pl.concat([pairs.select("report_id"), pairs.select(report_id="previous_report_id")])
-    hashes = sentences(warehouse, [key, previous_key(key)], both)
-    out = {name: [] for name in DATASETS}
-    for chunk in chunks(pairs, PAIRS_CHUNK):  # every figure is per pair: memory bounded by a chunk's cells
-        cells, prev_cells = _cells_of(tables, chunk["report_id"]), _cells_of(prev_tables, chunk["previous_report_id"])
-        changes = C.cell_changes(chunk, cells, prev_cells)
-        stock = C.stock_continuity(chunk, cells, prev_cells)
-        for name, df in zip(DATASETS, (changes, stock, C.body_changes(chunk, changes, stock,
-                                                                      C.narrative_reuse(chunk, hashes)))):
-            out[name].append(df)
-    schemas = dict(zip(DATASETS, (C.CELL_SCHEMA, C.STOCK_SCHEMA, C.BODY_SCHEMA)))
-    return {name: pl.concat(parts) if parts else pl.DataFrame(schema=schemas[name]) for name, parts in out.items()}
+        pairs, tables, prev_tables, hashes = pl.DataFrame(schema=C.PAIR_SCHEMA), {}, {}, None
+    else:
+        (reports, tables), (prev_reports, prev_tables) = now, before
+        pairs = C.pairs(reports, prev_reports)  # sorted by body: the chunks' rows concatenate in canonical order
+        hashes = sentences(warehouse, [key, previous_key(key)],
+                           pl.concat([pairs.select("report_id"), pairs.select(report_id="previous_report_id")]))
+    stock, bodies = [], []
+
+    def changes():
+        for chunk in chunks(pairs, PAIRS_CHUNK):  # every figure is per pair
+            cells, prev_cells = _cells_of(tables, chunk["report_id"]), _cells_of(prev_tables, chunk["previous_report_id"])
+            cell_changes = C.cell_changes(chunk, cells, prev_cells)
+            stock.append(C.stock_continuity(chunk, cells, prev_cells))
+            bodies.append(C.body_changes(chunk, cell_changes, stock[-1], C.narrative_reuse(chunk, hashes)))
+            yield cell_changes
+
+    rows = {"comparisons": warehouse.write_year_parts("comparisons", key, changes(), C.CELL_SCHEMA)}
+    for name, parts, schema in (("comparisons_stock", stock, C.STOCK_SCHEMA), ("comparisons_bodies", bodies, C.BODY_SCHEMA)):
+        df = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+        warehouse.write_year(name, key, df)
+        rows[name] = df.height
+    return rows
 
 
 @multi_asset(
@@ -112,16 +122,13 @@ def comparisons(context: AssetExecutionContext, warehouse: Warehouse):
     """Year Y against Y−1, body by body (contracts.comparisons): the cell changes, the stock continuity of
     table 二 and, per body, the changes summed up with the prose reused. Reads Y−1's published datasets too."""
     rows = {name: [] for name in DATASETS}
-    last = {}
     for key in sorted(context.partition_keys):
-        frames = year_comparisons(warehouse, key)
-        for name, df in frames.items():
-            warehouse.write_year(name, key, df)
-            rows[name].append({"year": key, "rows": df.height})
-            last[name] = df
+        for name, n in write_year_comparisons(warehouse, key).items():
+            rows[name].append({"year": key, "rows": n})
+    schemas = dict(zip(DATASETS, (C.CELL_SCHEMA, C.STOCK_SCHEMA, C.BODY_SCHEMA)))
     for name in DATASETS:
         yield MaterializeResult(asset_key=name, metadata={
-            **schema_metadata(last[name]), "dagster/row_count": sum(r["rows"] for r in rows[name]),
+            **schema_metadata(pl.DataFrame(schema=schemas[name])), "dagster/row_count": sum(r["rows"] for r in rows[name]),
             "by_year": per_year_table(rows[name])})
 
 

@@ -67,10 +67,12 @@ def year_metadata(asset: str | None, key: str, metadata: dict) -> None:
         context.add_asset_metadata(metadata, asset_key=asset or context.assets_def.key, partition_key=key)
 
 
-def year_written(name: str, key: str, df: pl.DataFrame, preview: int = 10) -> None:
-    """Dataset `name`'s year `key` was written (`Warehouse.write_year`): its row count and preview are that
-    year's, in the running step's materialisation of that partition."""
-    year_metadata(name, key, {"dagster/row_count": df.height, "preview": MetadataValue.md(markdown_table(df, preview))})
+def year_written(name: str, key: str, df: pl.DataFrame, preview: int = 10, rows: int | None = None) -> None:
+    """Dataset `name`'s year `key` was written (`Warehouse.write_year`): its row count (`rows`, default
+    `df`'s) and preview (the first rows of `df`) are that year's, in the running step's materialisation of
+    that partition."""
+    year_metadata(name, key, {"dagster/row_count": df.height if rows is None else rows,
+                              "preview": MetadataValue.md(markdown_table(df, preview))})
 
 
 def year_rows(rows: list[dict]) -> None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 from dagster import ConfigurableIOManager, ConfigurableResource, InputContext, OutputContext
 
-from nianbao.atomic import write_atomic
+from nianbao.atomic import write_atomic, write_parts_atomic
 from nianbao.frames import CELL_SCHEMA
 from nianbao.store import CellStore, StoredCells, hive_to_key, year_folder
 
@@ -192,6 +193,24 @@ class Warehouse(ConfigurableResource):
         df = df.cast({c: t for c, t in schema.items() if c in df.columns and df.schema[c] != t})
         year_written(name, key, df)
         return write_atomic(df, self._target(self._year_rel(name, key) / PART))
+
+
+    def write_year_parts(self, name: str, key: str, parts: Iterable[pl.DataFrame], schema: dict) -> int:
+        """Write one year partition part by part (a row group each: only one part in memory), atomically,
+        with the columns of `schema`; returns its row count (which becomes that year's metadata)."""
+        from assets.meta import year_written
+
+        first: list[pl.DataFrame] = []
+
+        def seen(parts):
+            for part in parts:
+                if not first and part.height:
+                    first.append(part.head(10))
+                yield part
+
+        rows = write_parts_atomic(seen(parts), self._target(self._year_rel(name, key) / PART), schema)
+        year_written(name, key, first[0] if first else pl.DataFrame(schema=schema), rows=rows)
+        return rows
 
 
 class ParquetIOManager(ConfigurableIOManager):

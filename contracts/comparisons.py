@@ -110,46 +110,76 @@ def _template_cell_ids() -> pl.DataFrame:
                                  on=["table", "row", "column"])
 
 
+@functools.cache
+def _cell_maps() -> dict[str, tuple[pl.DataFrame, dict[str, dict[int, int]]]]:
+    """Per table: its template rows numbered (`_k`, a (template, row) pair of its template cells), and per
+    column the map from that number to the cell id (no entry: not a cell of that template)."""
+    ids = _template_cell_ids()
+    out = {}
+    for table in ROW_COLUMN:
+        t = ids.filter(pl.col("table") == table)
+        keys = t.select("template", "row").unique(maintain_order=True).with_row_index("_k")
+        per_column: dict[str, dict[int, int]] = {}
+        for column, k, cell in t.join(keys, on=["template", "row"]).select("column", "_k", "cell").iter_rows():
+            per_column.setdefault(column, {})[k] = cell
+        out[table] = (keys, per_column)
+    return out
+
+
+LONG_SCHEMA = {"report_id": pl.String, "template": pl.String, "cell": pl.UInt16, "value": DECIMAL}
+
+
 def long_cells(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """The published wide tables (active_disclosure, applications, review_litigation) as one long frame:
-    report_id, template, table, row, column, value (decimal; null for a blank), cell (the cell's id in
-    canonical order), only the cells of the report's template (printed subtotals, the columns of the
-    other template left out)."""
+    report_id, template, cell (the cell's id: `cell_keys` gives its table, row and column), value (decimal;
+    null for a blank), only the cells of the report's template (printed subtotals, the columns of the
+    other template left out). Rows are numbered once per table and each column mapped on integers: no
+    string key is hashed per cell."""
     parts = []
     for table, code in ROW_COLUMN.items():
         df = tables[table]
-        cols = [c for c in df.columns if c not in ("report_id", "year", "template", code)]
-        parts.append(df.select("report_id", "template", pl.col(code).alias("row"),
-                               *[pl.col(c).cast(DECIMAL) for c in cols])
-                     .unpivot(index=["report_id", "template", "row"], on=cols, variable_name="column",
-                              value_name="value")
-                     .with_columns(table=pl.lit(table)))
-    long = pl.concat(parts, how="diagonal") if parts else pl.DataFrame()
-    return long.join(_template_cell_ids(), on=["template", "table", "row", "column"]).select(
-        "report_id", "template", "table", "row", "column", "value", "cell")
+        keys, per_column = _cell_maps()[table]
+        columns = [c for c in df.columns if c in per_column]
+        if not columns or not df.height:
+            continue
+        rows = df.select("report_id", "template", pl.col(code).alias("row"), *columns).join(
+            keys, on=["template", "row"], how="inner", maintain_order="left")
+        parts += [rows.select("report_id", "template",
+                              cell=pl.col("_k").replace_strict(per_column[c], default=None, return_dtype=pl.UInt16),
+                              value=pl.col(c).cast(DECIMAL)).filter(pl.col("cell").is_not_null())
+                  for c in columns]
+    return pl.concat(parts) if parts else _empty(LONG_SCHEMA)
+
+
+def cell_keys(cells: pl.DataFrame) -> pl.DataFrame:
+    """`cells` (with a `cell` id) with the cell's table, row and column."""
+    ids = _cell_ids()
+    return cells.with_columns(*[ids[c].gather(cells["cell"]) for c in ("table", "row", "column")])
 
 
 def cell_changes(pairs_: pl.DataFrame, cells: pl.DataFrame, previous_cells: pl.DataFrame) -> pl.DataFrame:
     """One row per pair and cell of either report's template (CELL_SCHEMA); see the module docstring."""
     if not pairs_.height:
         return _empty(CELL_SCHEMA)
-    # pairs numbered in body-key order, cells by id: the joins and the sort are on two integers
+    # pairs numbered in body-key order, cells by id, in one integer key (pair × 2^16 + cell): the join and
+    # the sort are on one integer column
     p = pairs_.sort("body_key").with_row_index("_p")
-    now = p.select("_p", "report_id").join(cells.select("report_id", "cell", "value"), on="report_id")
+    key = pl.col("_p").cast(pl.UInt64) * 65536 + pl.col("cell").cast(pl.UInt64)
+    now = p.select("_p", "report_id").join(cells.select("report_id", "cell", "value"), on="report_id").select(
+        _k=key, value="value")
     before = p.select("_p", "previous_report_id").join(
         previous_cells.select(pl.col("report_id").alias("previous_report_id"), "cell",
-                              pl.col("value").alias("previous_value")), on="previous_report_id")
+                              pl.col("value").alias("previous_value")), on="previous_report_id").select(
+        _k=key, previous_value="previous_value")
     # each side holds every cell of its report's template (long_cells): their full join is the grid of
     # either template's cells; a cell null in both years is left out
-    df = (now.drop("report_id").join(before.drop("previous_report_id"), on=["_p", "cell"], how="full",
-                                     coalesce=True)
+    df = (now.join(before, on="_k", how="full", coalesce=True)
           .filter(pl.col("value").is_not_null() | pl.col("previous_value").is_not_null())
-          .sort("_p", "cell"))
-    ids = _cell_ids()
+          .sort("_k")
+          .with_columns(_p=(pl.col("_k") // 65536).cast(pl.UInt32), cell=(pl.col("_k") % 65536).cast(pl.UInt16)))
     who = p.select(*_WHO)
-    df = df.with_columns(*[who[c].gather(df["_p"]) for c in _WHO],
-                         *[ids[c].gather(df["cell"]) for c in ("table", "row", "column")],
-                         change=(pl.col("value") - pl.col("previous_value")).cast(DECIMAL))
+    df = cell_keys(df).with_columns(*[who[c].gather(df["_p"]) for c in _WHO],
+                                    change=(pl.col("value") - pl.col("previous_value")).cast(DECIMAL))
     moved = pl.col("change").is_not_null() & (pl.col("change") != 0)
     df = df.with_columns(
         relative_change=pl.when(pl.col("previous_value") != 0)
@@ -169,8 +199,10 @@ def stock_continuity(pairs_: pl.DataFrame, cells: pl.DataFrame, previous_cells: 
         return _empty(STOCK_SCHEMA)
 
     def stock(df: pl.DataFrame, rid: str, columns: tuple[str, ...], prefix: str = "") -> pl.DataFrame:
-        picked = df.filter((pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))
-                           & pl.col("column").is_in(list(columns)))
+        want = cell_keys(pl.DataFrame({"cell": range(_cell_ids().height)}, schema={"cell": pl.UInt16})).filter(
+            (pl.col("table") == "active_disclosure") & pl.col("row").is_in(list(STOCK_ITEMS))
+            & pl.col("column").is_in(list(columns)))
+        picked = df.join(want.select("cell", "row", "column"), on="cell")
         wide = picked.pivot(on="column", on_columns=list(columns), index=["report_id", "row"], values="value")
         return wide.select(pl.col("report_id").alias(rid), pl.col("row").alias("item"),
                            *[pl.col(c).fill_null(0).cast(pl.Int64).alias(prefix + c) for c in columns])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -47,6 +47,32 @@ def replace_with(path: Path, write: Callable[[str], None], mode: int | None = No
 def write_atomic(df: pl.DataFrame, path: Path) -> Path:
     """A Parquet dataset file. Same frame → same bytes: polars writes no timestamps, callers sort."""
     return replace_with(path, lambda tmp: df.write_parquet(tmp, compression="zstd", statistics=True))
+
+
+def write_parts_atomic(parts: Iterable[pl.DataFrame], path: Path, schema: dict) -> int:
+    """A Parquet dataset file written part by part, one row group per part (cast to `schema`), so that only
+    one part is in memory at a time; what `write_atomic` would write of their concatenation, but for the
+    row groups. Returns the number of rows."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+
+    def write(tmp: str) -> None:
+        nonlocal rows
+        empty = pl.DataFrame(schema=schema).to_arrow(compat_level=pl.CompatLevel.oldest())
+        with pq.ParquetWriter(tmp, empty.schema, compression="zstd", write_statistics=True) as w:
+            wrote = False
+            for part in parts:
+                if part.height or not wrote:
+                    w.write_table(part.select(list(schema)).cast(schema).to_arrow(
+                        compat_level=pl.CompatLevel.oldest()).cast(empty.schema))
+                    rows += part.height
+                    wrote = True
+            if not wrote:
+                w.write_table(empty)
+
+    replace_with(path, write)
+    return rows
 
 
 def write_ipc_atomic(df: pl.DataFrame, path: Path) -> Path:
