@@ -13,7 +13,7 @@ from dagster import (AssetCheckResult, AssetCheckSpec, AssetExecutionContext, Ma
                      asset)
 
 from assets.partitions import YEARS
-from assets.validate import SINGLE_RUN, per_year_table
+from assets.validate import SINGLE_RUN, VALIDATE_CHUNK, chunks, per_year_table
 from assets.warehouse import Warehouse
 from contracts import gx
 from contracts.catalogue import ERROR_RULES
@@ -48,7 +48,10 @@ def data_docs(context: AssetExecutionContext, warehouse: Warehouse):
         reports = warehouse.read_year("parsed_reports", key)
         target = warehouse.year_dir_target("data_docs", key)
         shutil.rmtree(target, ignore_errors=True)  # a fresh folder: nothing of earlier runs (or GX sites)
-        outcomes = gx.validate(reports, warehouse.cells(key, reports), per_report=True) if reports.height else []
+        # derived a slice of reports at a time (memory bounded by a slice's cells), validated at once
+        derived = [gx.frames(chunk, warehouse.cells(key, chunk), per_report=True)[0]
+                   for chunk in chunks(reports, VALIDATE_CHUNK)]
+        outcomes = gx.validate_frames([gx.per_report_frames(derived)]) if derived else []
         want = {r: ids for r, ids in pandera_failing(warehouse.read_year("violations", key)).items() if r in ERROR_RULES}
         got = {r: ids for r, ids in gx.failing(outcomes).items() if ids}
         if got != want:

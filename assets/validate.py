@@ -36,7 +36,8 @@ RESOLVED = ".resolved.arrow"  # cells of the year decided by the year before (gl
 # Reports per validation / publication call: every rule here is per report, so a year is processed in
 # chunks and memory is bounded by a chunk's cells, not by the year (a national year is 100,000+ reports).
 # Pivoting to the published tables needs more memory per cell than the contracts do, hence the smaller one.
-VALIDATE_CHUNK, PUBLISH_CHUNK = 20_000, 5_000
+# (10,000 reports: ~1 GB at the peak of a judge call, against ~1.5 GB for 20,000, for ~3% more time)
+VALIDATE_CHUNK, PUBLISH_CHUNK = 10_000, 5_000
 
 
 def chunks(df: pl.DataFrame, size: int) -> list[pl.DataFrame]:

@@ -86,6 +86,16 @@ def _per_report(reports: pl.DataFrame, rows: pl.DataFrame, ident: pl.DataFrame, 
     return Frame("reports", out, zero, {C.NON_NEGATIVE: C.NON_NEGATIVE, C.PRESENT: C.PRESENT})
 
 
+def per_report_frames(parts: list[Frame]) -> Frame:
+    """The per-report frames (`frames(..., per_report=True)`) of consecutive slices of a year's reports as
+    one: their rows in order, every rule of any of them (a slice without a rule's identities has it null,
+    not judged). What lets a year be derived a slice at a time, in bounded memory, and validated at once."""
+    zero = {k: v for p in parts for k, v in p.zero.items()}
+    true = {k: v for p in parts for k, v in p.true.items()}
+    data = pl.concat([p.data for p in parts], how="diagonal_relaxed")
+    return Frame(parts[0].name, data.select("report_id", *zero, *true), zero, true)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One expectation's result: the rule it checks, on which frame and column, whether it held, over how
