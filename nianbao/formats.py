@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 _HTML = re.compile(rb"<\s*(!doctype\s+html|html|table|body|div|p|tr|td)\b", re.I)
+# a pipe table's header row, then its rule line ("| a | b |" / "|---|---|")
+_MD_TABLE = re.compile(rb"^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}", re.M)
 
 
 def detect(data: bytes, name: str = "") -> str:
@@ -24,8 +26,12 @@ def detect(data: bytes, name: str = "") -> str:
         if codec is None:
             return "text"  # binary: decoding will say so
         data = data[:131072].decode(codec, errors="replace").encode("utf-8")
-    if _HTML.search(data[:65536]):
+    page = data[:65536]
+    if b"<" in page and _HTML.search(page):  # (the substring test first: a text report has no markup at all)
         return "html"
-    if name.lower().endswith(".md") or re.search(rb"^\s*\|.*\|\s*$\n^\s*\|?\s*:?-{3,}", data[:200000], re.M):
+    if name.lower().endswith(".md"):
+        return "markdown"
+    head = data[:200000]
+    if b"|" in head and b"---" in head and _MD_TABLE.search(head):  # (a markdown table needs both)
         return "markdown"
     return "text"

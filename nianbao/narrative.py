@@ -9,45 +9,35 @@ numbers is not returned (the text does not decide it); nothing is guessed.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from nianbao.cells import INT64_MAX
+from nianbao.template import nfkc as _nfkc  # (the name prose.py imports)
 
-# (key, pattern): the number is group "n"; units 件/起/宗
+# (key, pattern, words): the number is group "n"; units 件/起/宗; a line can match the pattern only if it
+# contains one of the words (a substring test is much cheaper than the pattern's search, and most prose
+# lines state none of the figures)
 _UNIT = r"\s*(?P<n>\d+)\s*(?:件|起|宗)"
-PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p in (
+_FIGURES = (
     ("applications_received",
-     r"(?:收到|受理|新收|接收)(?:并办理|答复)?[^。；;，,\d]{0,24}?(?:申请|事项)(?:数量|数|共计|总计|合计)?" + _UNIT),
-    ("applications_received", r"(?:共|累计|全年)(?:收到|受理|新收)\s*(?P<n>\d+)\s*件[^。；;，,\d]{0,12}?申请"),
-    ("granted", r"(?<!部分)予以公开" + _UNIT),
-    ("partially_granted", r"部分公开" + _UNIT),
-    ("carried_forward", r"结转下年度(?:继续办理)?" + _UNIT),
-    ("review_cases", r"行政复议(?:案件|申请)?" + _UNIT),
-    ("litigation_cases", r"行政诉讼(?:案件)?" + _UNIT),
-))
+     r"(?:收到|受理|新收|接收)(?:并办理|答复)?[^。；;，,\d]{0,24}?(?:申请|事项)(?:数量|数|共计|总计|合计)?" + _UNIT,
+     ("收到", "受理", "新收", "接收")),
+    ("applications_received", r"(?:共|累计|全年)(?:收到|受理|新收)\s*(?P<n>\d+)\s*件[^。；;，,\d]{0,12}?申请",
+     ("收到", "受理", "新收")),
+    ("granted", r"(?<!部分)予以公开" + _UNIT, ("予以公开",)),
+    ("partially_granted", r"部分公开" + _UNIT, ("部分公开",)),
+    ("carried_forward", r"结转下年度(?:继续办理)?" + _UNIT, ("结转下年度",)),
+    ("review_cases", r"行政复议(?:案件|申请)?" + _UNIT, ("行政复议",)),
+    ("litigation_cases", r"行政诉讼(?:案件)?" + _UNIT, ("行政诉讼",)),
+)
+PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((k, re.compile(p)) for k, p, _ in _FIGURES)
+_WORDS: tuple[tuple[str, ...], ...] = tuple(words for _, _, words in _FIGURES)
 _PROSE = re.compile(r"[。，；：、]")
-# The full-width forms a sentence is mostly printed with, and their NFKC forms (each its compatibility
-# decomposition, an ASCII character)
-_FULL_WIDTH = (("，", ","), ("：", ":"), ("；", ";"), ("（", "("), ("）", ")"), ("？", "?"), ("！", "!"),
-               ("\u3000", " "))
-
-
-def _nfkc(line: str) -> str:
-    """`unicodedata.normalize("NFKC", line)`, several times faster for a line whose only compatibility
-    characters are common full-width punctuation: those are replaced by their decompositions, and when
-    what is left is already in NFKC, it is the line's NFKC (the decomposition of both is the same)."""
-    s = line
-    for wide, narrow in _FULL_WIDTH:
-        if wide in s:
-            s = s.replace(wide, narrow)
-    return s if unicodedata.is_normalized("NFKC", s) else unicodedata.normalize("NFKC", line)
-
-
-def prose_lines(text: str) -> list[str]:
+def prose_lines(text: str, lines: list[str] | None = None) -> list[str]:
     """The sentences of the report that can state a count: lines with a unit (件/起/宗) and Chinese
-    punctuation, NFKC-normalised, spaces removed (the unit test first: most lines have none)."""
+    punctuation, NFKC-normalised, spaces removed (the unit test first: most lines have none). `lines`:
+    `text.splitlines()`, when the caller has them."""
     out = []
-    for line in text.splitlines():
+    for line in text.splitlines() if lines is None else lines:
         if "件" not in line and "起" not in line and "宗" not in line:
             continue
         s = _nfkc(line).strip()
@@ -56,11 +46,17 @@ def prose_lines(text: str) -> list[str]:
     return out
 
 
-def stated_counts(text: str) -> dict[str, int]:
-    """Figure → the count the prose states for it, for each figure stated with one number only."""
+def stated_counts(text: str, lines: list[str] | None = None) -> dict[str, int]:
+    """Figure → the count the prose states for it, for each figure stated with one number only. `lines`:
+    `text.splitlines()`, when the caller has them."""
     found: dict[str, set[int]] = {}
-    for line in prose_lines(text):
-        for key, pattern in PATTERNS:
+    for line in prose_lines(text, lines):
+        for (key, pattern), words in zip(PATTERNS, _WORDS):
+            for word in words:
+                if word in line:
+                    break
+            else:
+                continue  # none of the words: the pattern cannot match
             for m in pattern.finditer(line):
                 n = int(m.group("n"))
                 if n <= INT64_MAX:  # a figure no count can be is not a statement of one

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from nianbao.narrative import _nfkc
+from nianbao.template import nfkc as _nfkc
 
 _PROSE = re.compile(r"[。,;:!?]")  # after NFKC (full-width ，；：！？ become ASCII; 。 stays)
 _END = re.compile(r"(?<=[。!?;])")

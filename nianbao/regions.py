@@ -396,15 +396,18 @@ def resolve_region(
     """
     idx = _index()
     body_m = _scan(_normalise(body), idx)
-    title_m = _scan(_normalise(title), idx)
 
-    def text_m() -> list[_Mention]:
+    def title_m() -> tuple[_Mention, ...]:  # scanned only when needed: the body mostly decides alone
+        return _scan(_normalise(title), idx)
+
+    def text_m() -> tuple[_Mention, ...]:
         return _opening_mentions(text, idx)
 
     if body_m:
-        return _decide(body_m, [lambda: title_m, text_m], idx, "body")
-    if title_m:
-        return _decide(title_m, [text_m], idx, "title")
+        return _decide(body_m, [title_m, text_m], idx, "body")
+    in_title = title_m()
+    if in_title:
+        return _decide(in_title, [text_m], idx, "title")
     return _EMPTY
 
 
@@ -434,10 +437,11 @@ def _consensus(mentions: tuple[_Mention, ...], idx: _Index, via: str) -> Region:
     return _narrowed(deepest, via, idx)
 
 
+# a field at the start of a line (matched line by line: a MULTILINE search of the header block tries its
+# "^" at every character)
 _HEADER_FIELD = re.compile(
-    r"^[ \t\u3000]*(?:发布机构|发文机关|发文单位|发布单位|信息来源|文章来源|来源)"
-    r"[ \t\u3000]*[:：][ \t\u3000]*([^|｜\s]+)",
-    re.M,
+    r"[ \t\u3000]*(?:发布机构|发文机关|发文单位|发布单位|信息来源|文章来源|来源)"
+    r"[ \t\u3000]*[:：][ \t\u3000]*([^|｜\s]+)"
 )
 HEADER_LINES = 40  # a crawl header sits in the first lines, before the title and the body text
 
@@ -446,9 +450,11 @@ def header_publisher(text: str | None) -> str | None:
     """The publisher named in a crawler's header block (``发布机构: 福州市鼓楼区人民政府``), if any."""
     if not text:
         return None
-    head = "\n".join(text[:4000].splitlines()[:HEADER_LINES])
-    m = _HEADER_FIELD.search(head)
-    return m.group(1) if m else None
+    for line in text[:4000].splitlines()[:HEADER_LINES]:
+        m = _HEADER_FIELD.match(line)
+        if m:
+            return m.group(1)
+    return None
 
 
 def refine(region: Region, other: Region, via: str) -> Region:
@@ -479,6 +485,8 @@ def identify(body: str | None, title: str | None = None, text: str | None = None
     region = resolve_region(body, title, text)
     if not region.found() and text:
         region = _consensus(_opening_mentions(text, _index()), _index(), "text")
+    if region.code is not None:
+        return region  # resolved: `refine` would keep it whatever the crawl header says
     publisher = header_publisher(text)
     if publisher:
         region = refine(region, resolve_region(publisher), "crawl header")

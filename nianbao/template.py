@@ -18,11 +18,27 @@ from functools import lru_cache
 TEMPLATES = ("2021", "2019")
 TABLES = ("active_disclosure", "applications", "review_litigation")
 
-_WS = re.compile(r"\s+")
 _PUNCT = str.maketrans({"“": '"', "”": '"', "〔": "[", "〕": "]", "．": ".", "｡": ".", "，": ",", "、": "、"})
 
 
 _LIST_NUMBER = re.compile(r"(?<![\d.])(\d{1,2})、")
+
+
+# The full-width forms a sentence is mostly printed with, and their NFKC forms (each its compatibility
+# decomposition, an ASCII character)
+_FULL_WIDTH = (("，", ","), ("：", ":"), ("；", ";"), ("（", "("), ("）", ")"), ("？", "?"), ("！", "!"),
+               ("\u3000", " "))
+
+
+def nfkc(line: str) -> str:
+    """`unicodedata.normalize("NFKC", line)`, several times faster for a line whose only compatibility
+    characters are common full-width punctuation: those are replaced by their decompositions, and when
+    what is left is already in NFKC, it is the line's NFKC (the decomposition of both is the same)."""
+    s = line
+    for wide, narrow in _FULL_WIDTH:
+        if wide in s:
+            s = s.replace(wide, narrow)
+    return s if unicodedata.is_normalized("NFKC", s) else unicodedata.normalize("NFKC", line)
 
 
 @lru_cache(maxsize=65536)
@@ -30,7 +46,8 @@ def normalise(text: str) -> str:
     """NFKC, unify quotes and dots, drop every whitespace character: the form labels are matched in.
 
     A list number is written "1." whether printed "1." or "1、"."""
-    s = _WS.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCT))
+    # (whitespace dropped by str.split, whose whitespace is that of the regex \s, at C speed)
+    s = "".join(nfkc(text).translate(_PUNCT).split())
     return _LIST_NUMBER.sub(r"\1.", s) if "、" in s else s
 
 

@@ -35,7 +35,8 @@ def _tag_ids(names) -> frozenset[int]:
 
 
 _BLOCK_IDS, _SKIP_IDS, _CELL_IDS = _tag_ids(_BLOCK), _tag_ids(_SKIP), _tag_ids(("td", "th"))
-(_TABLE_ID,) = _tag_ids(("table",))
+_ROW_GROUP_IDS = _tag_ids(("thead", "tbody", "tfoot"))
+(_TABLE_ID,), (_TR_ID,) = _tag_ids(("table",)), _tag_ids(("tr",))
 _TEXT_ID, _COMMENT_ID = (node.tag_id for node in LexborHTMLParser("<p>x<!---->").css_first("p").iter(include_text=True))
 
 
@@ -52,20 +53,49 @@ def _cell_text(text: str) -> str:
     return text
 
 
+def _table_rows(table):
+    """The <tr> elements of a table, in order: its row groups' (<thead>, <tbody>, <tfoot>) and its own,
+    which is where the HTML parser puts every row of a table (a <tr> met in a cell closes the cell)."""
+    for child in table.iter():
+        tag = child.tag_id
+        if tag in _ROW_GROUP_IDS:
+            for tr in child.iter():
+                if tr.tag_id == _TR_ID:
+                    yield tr
+        elif tag == _TR_ID:
+            yield child
+
+
 def _rows(table) -> list[list[str]]:
     """The cells of each row of a table without nested tables, in printed order."""
     rows = []
-    for tr in table.css("tr"):
-        row = []
-        for td in tr.iter():
-            if td.tag_id in _CELL_IDS:
-                row.append(_cell_text(td.text_lexbor()))  # (Lexbor's textContent: text() at C speed)
-        rows.append(row)
+    for tr in _table_rows(table):
+        cells = [td.text_lexbor() for td in tr.iter() if td.tag_id in _CELL_IDS]  # (textContent, at C speed)
+        joined = "".join(cells)
+        if " " in joined or not joined.isprintable():  # a cell with whitespace (every other is unprintable)
+            cells = [_cell_text(text) for text in cells]
+        rows.append(cells)  # (else every cell is as `_cell_text` reads it)
     return rows
 
 
-def _walk(root, out: list[str], buf: list[str]) -> None:
-    """The text of `root`'s descendants: block elements as lines, innermost tables as TAB rows.
+def _layout_tables(tables) -> set[int]:
+    """The `mem_id`s of the tables (all of a page's, `tree.tags("table")`) that contain another table: the
+    tables among the others' ancestors (each ancestor looked at once: a page can be deeply nested)."""
+    out: set[int] = set()
+    seen: set[int] = set()
+    for table in tables:
+        node = table.parent
+        while node is not None and node.mem_id not in seen:  # (a node seen before: its ancestors were too)
+            seen.add(node.mem_id)
+            if node.tag_id == _TABLE_ID:
+                out.add(node.mem_id)
+            node = node.parent
+    return out
+
+
+def _walk(root, out: list[str], buf: list[str], layout: set[int] = frozenset()) -> None:
+    """The text of `root`'s descendants: block elements as lines, innermost tables as TAB rows (`layout`:
+    the `mem_id`s of the tables that contain another table, `_layout_tables`).
 
     Iterative (an explicit stack of open elements, the tree followed by its sibling links), so a page
     nested thousands of elements deep reads like any other instead of exhausting Python's recursion limit."""
@@ -76,7 +106,7 @@ def _walk(root, out: list[str], buf: list[str]) -> None:
             if not stack:
                 return
             node, block = stack.pop()
-            if block:
+            if block and buf:
                 _flush(out, buf)
             node = node.next
             continue
@@ -84,8 +114,9 @@ def _walk(root, out: list[str], buf: list[str]) -> None:
         if tag == _TEXT_ID:
             buf.append(node.text_content or "")
         elif tag == _TABLE_ID:
-            _flush(out, buf)
-            if len(node.css("table")) > 1:  # css() includes the node itself
+            if buf:
+                _flush(out, buf)
+            if node.mem_id in layout:
                 stack.append((node, False))  # a layout table: its cells are blocks
                 node = node.first_child
                 continue
@@ -93,7 +124,7 @@ def _walk(root, out: list[str], buf: list[str]) -> None:
             out.append("")
         elif tag not in _SKIP_IDS and tag != _COMMENT_ID:
             block = tag in _BLOCK_IDS
-            if block:
+            if block and buf:
                 _flush(out, buf)
             stack.append((node, block))
             node = node.first_child
@@ -102,8 +133,8 @@ def _walk(root, out: list[str], buf: list[str]) -> None:
 
 
 def _flush(out: list[str], buf: list[str]) -> None:
-    if not buf:  # called at both ends of every block element: mostly with nothing gathered
-        return
+    """The text gathered in `buf` as a line of `out` (called, when there is any, at both ends of every block
+    element and table)."""
     line = " ".join("".join(buf).split())  # whitespace collapsed and stripped
     buf.clear()
     if line:
@@ -121,7 +152,8 @@ def html_text(data: bytes | str) -> str:
     title = titles[0] if titles else None
     body = tree.body or tree.root
     if body is not None:
-        _walk(body, out, [])
+        tables = tree.tags("table")
+        _walk(body, out, [], _layout_tables(tables) if len(tables) > 1 else frozenset())
     head = " ".join(title.text().split()) if title is not None else ""
     head = re.split(r"\s*[_|｜]\s*|\s+-\s+", head)[0] if head else ""
     return "\n".join(([head, ""] if head else []) + out) + "\n"

@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, groupby
+from operator import attrgetter
 
 from nianbao import cells as C
 from nianbao import meta
@@ -18,7 +19,7 @@ from nianbao import template as T
 from nianbao.narrative import stated_counts
 from nianbao.parsers import glued as G
 from nianbao.parsers import walk
-from nianbao.parsers.tokens import EMPTY, tokenize
+from nianbao.parsers.tokens import EMPTY
 from nianbao.report import ParsedCell, ParsedReport, ParseError
 
 _A2 = re.compile(r"第二十条第\(一\)项|^二[、.]?主动公开政府信息情况")
@@ -95,19 +96,19 @@ _ABSENT = object()  # a key not in TableRead.cells (whose values may be None)
 # the same object at C speed, for the loop over a report's some two hundred cells.
 _tuple_new = tuple.__new__
 
-# (table, ((row, column, (row, column), value kind), ...)) of each table, in canonical order
-CellPlan = tuple[tuple[str, tuple[tuple[str, str, tuple[str, str], str], ...]], ...]
+# (table, ((row, ((column, (row, column), value kind), ...)), ...)) of each table, in canonical order
+CellPlan = tuple[tuple[str, tuple[tuple[str, tuple[tuple[str, tuple[str, str], str], ...]], ...]], ...]
 
 
 @lru_cache(maxsize=64)  # keyed by the template's name: hashing a Template costs more than the lookup saves
 def _cell_plan(tpl_name: str, printed_subtotals: tuple[str, ...], org_subtotal: bool) -> CellPlan:
-    """Every expected cell of a report, grouped by table, with its lookup key and its value kind."""
+    """Every expected cell of a report, grouped by table and row, with its lookup key and its value kind."""
     tpl = T.template(tpl_name)
     kinds = {(i.code, c.code): c.kind for i in tpl.active_items for c in i.columns}
     cells = T.expected_cells(tpl, printed_subtotals, org_subtotal)
     return tuple(
-        (table, tuple((c.row, c.column, (c.row, c.column), kinds.get((c.row, c.column), "count"))
-                      for c in cells if c.table == table))
+        (table, tuple((row, tuple((c.column, (row, c.column), kinds.get((row, c.column), "count")) for c in group))
+                      for row, group in groupby((c for c in cells if c.table == table), key=attrgetter("row"))))
         for table in dict.fromkeys(c.table for c in cells)
     )
 
@@ -155,32 +156,30 @@ def _parsed_cells(plan: CellPlan, reads: dict[str, walk.TableRead],
     with the label its row was read from and, for a PDF, its page and y (`places`, per line)."""
     out: list[ParsedCell] = []
     append = out.append
-    for table, cells in plan:
+    for table, rows in plan:
         read = reads[table]
         found, cell_notes, labels = read.cells, read.cell_notes, read.labels
-        last_row, label = None, None
-        for row, col, key, kind in cells:
-            tok = found.get(key, _ABSENT)
-            if tok is _ABSENT:
-                append(_unread_cell(table, row, col, read))
-                continue
-            if tok is None:
-                raw, line = "", None
-            else:
-                tok_kind, raw, line = tok  # a Token: (kind, text, line)
-                if tok_kind == EMPTY:
-                    raw = ""
-            status, value, note = _READINGS[kind].get(raw) or _reading(raw, kind)
-            if cell_notes:
-                note = _join_notes(cell_notes.get(key), note)
-            if row is not last_row:  # cells come row by row: one label lookup per row
-                last_row, label = row, labels.get(row)
-            if places is None:
-                append(_tuple_new(ParsedCell, (table, row, col, raw, line, status, value, note, label, None, None)))
-                continue
-            place = places[line - 1] if line is not None and line <= len(places) else None
-            append(_tuple_new(ParsedCell, (table, row, col, raw, line, status, value, note, label,
-                                           *(place if place is not None else (None, None)))))
+        for row, cells in rows:
+            label = labels.get(row)  # the printed label the row was read from
+            for col, key, kind in cells:
+                tok = found.get(key, _ABSENT)
+                if tok is _ABSENT:
+                    append(_unread_cell(table, row, col, read))
+                    continue
+                if tok is None:
+                    raw, line = "", None
+                else:
+                    tok_kind, raw, line = tok  # a Token: (kind, text, line)
+                    if tok_kind == EMPTY:
+                        raw = ""
+                status, value, note = _READINGS[kind].get(raw) or _reading(raw, kind)
+                if cell_notes:
+                    note = _join_notes(cell_notes.get(key), note)
+                if places is None:
+                    page, y = None, None
+                else:
+                    page, y = (places[line - 1] if line is not None and line <= len(places) else None) or (None, None)
+                append(_tuple_new(ParsedCell, (table, row, col, raw, line, status, value, note, label, page, y)))
     return tuple(out)
 
 
@@ -193,7 +192,7 @@ def parse_text(text: str, source: str, fmt: str = "text", grid: bool = False,
     `source`) is where the file lies: its name and folder are cues for the year (`meta.read_meta`)."""
     if not _CJK.search(text[:200000]):
         raise ParseError("no Chinese text: not a report (binary, wrong encoding or empty)")
-    lines = text.splitlines()
+    lines = text_lines = text.splitlines()
     is_glued = G.is_glued(text)
     if is_glued:
         lines = G.unglue(lines)
@@ -203,12 +202,7 @@ def parse_text(text: str, source: str, fmt: str = "text", grid: bool = False,
     if not any(spans.values()):
         raise ParseError("no report tables found (none of the headings 第二十条第（一）项, 收到和处理政府信息公开申请, 行政复议)")
 
-    def region_tokens(name):
-        span = spans[name]
-        return tokenize(lines, *span, grid=grid) if span else []
-
-    toks = {name: region_tokens(name) for name in T.TABLES}
-    segs = {name: walk.segments(toks[name]) for name in T.TABLES}
+    segs = {name: walk.line_segments(lines, *spans[name], grid=grid) if spans[name] else [] for name in T.TABLES}
     active_text = "".join(s.label for s in segs["active_disclosure"])
     apps_text = "".join(s.label for s in segs["applications"])
     tpl_name, tpl_note = detect_template(active_text, apps_text)
@@ -249,6 +243,6 @@ def parse_text(text: str, source: str, fmt: str = "text", grid: bool = False,
     rep = ParsedReport(
         source=source, title=title, body=body, year=year, template=tpl.name, body_type=body_type, fmt=fmt,
         cells=parsed, notes=tuple(notes), org_subtotal=org_subtotal, printed_subtotals=printed_subtotals,
-        stated=tuple(sorted(stated_counts(text).items())),
+        stated=tuple(sorted(stated_counts(text, text_lines).items())),
     )
     return rep.with_region(region) if region is not None else rep

@@ -17,14 +17,14 @@ from nianbao import cells as C
 from nianbao import template as T
 from nianbao.parsers import align as A
 from nianbao.parsers.rows import units_of
-from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token
+from nianbao.parsers.tokens import EMPTY, TEXT, VALUE, Token, grid_line_cells, plain_line_cells
 
 
 @dataclass(slots=True)
 class Segment:
     """Label text (normalised, concatenated over cells and lines) and the value cells after it.
 
-    `n_values` is kept up to date by `segments`, which is where segments are built."""
+    `n_values` is kept up to date by `line_segments`, which is where segments are built."""
 
     label: str
     line: int
@@ -50,31 +50,39 @@ class Aligned(NamedTuple):
 _tuple_new = tuple.__new__
 
 
-def segments(tokens: list[Token]) -> list[Segment]:
-    """Group tokens into label segments; values before any label get an empty label."""
+def line_segments(lines: list[str], start: int = 0, end: int | None = None, grid: bool = False) -> list[Segment]:
+    """The label segments of lines[start:end] (`grid`: as in `tokens.tokenize`): the label cells' text is
+    concatenated until a value or blank cell follows; values before any label get an empty label.
+
+    One pass over the lines, each line's cells taken from the tokenizer's cache (`tokens.grid_line_cells`
+    / `plain_line_cells`): only value and empty cells become tokens (a label cell is only ever read as the
+    text it adds to its segment's label)."""
     out: list[Segment] = []
     seg: Segment | None = None  # the last segment, out[-1]
     values: list[Token] = []  # its values
     normalise = T.normalise
-    for tok in tokens:
-        kind = tok.kind
-        if kind == TEXT:
-            if seg is not None and not values:
-                text = normalise(tok.text)
-                if seg.pieces is None:
-                    seg.pieces = [(seg.line, seg.label)]
-                seg.pieces.append((tok.line, text))
-                seg.label += text
-            else:
-                seg = Segment(normalise(tok.text), tok.line)
-                values = seg.values
-                out.append(seg)
-        else:
+    cells_of = grid_line_cells if grid else plain_line_cells
+    for n, line in enumerate(lines[start:end], start + 1):
+        if not line:
+            continue  # (a blank line between rows: the most common line after a lone number)
+        for kind, text in cells_of(line):
+            if kind == TEXT:
+                if seg is not None and not values:
+                    text = normalise(text)
+                    if seg.pieces is None:
+                        seg.pieces = [(seg.line, seg.label)]
+                    seg.pieces.append((n, text))
+                    seg.label += text
+                else:
+                    seg = Segment(normalise(text), n)
+                    values = seg.values
+                    out.append(seg)
+                continue
             if seg is None:
-                seg = Segment("", tok.line)
+                seg = Segment("", n)
                 values = seg.values
                 out.append(seg)
-            values.append(tok)
+            values.append(_tuple_new(Token, (kind, text, n)))
             if kind == VALUE:
                 seg.n_values += 1
     return out
@@ -242,31 +250,38 @@ def _read_exact(segs: list[Segment], rows: tuple[T.Row, ...], columns_of, table:
     clean = True
     cells, ambiguous, labels = table.cells, table.ambiguous, table.labels
     for k, seg in enumerate(segs):
+        n_values, values = seg.n_values, seg.values  # (n_values: `has_values` without a property call)
         if not seg.label:
-            if seg.has_values:
+            if n_values:
                 return False
             continue
         i = match(seg.label, pos)
-        if i is None and seg.has_values and k + 1 < len(segs):
+        if i is None and n_values and k + 1 < len(segs):
             i = _label_tail(seg, segs[k + 1], rows, pos)
         if i is None:
-            if seg.has_values or (seg.values and table.found):
+            if n_values or (values and table.found):
                 return False
             continue
         row = rows[i]
         cols = columns_of(row)
-        aligned = align(seg.values, len(cols), seg.n_values)
-        if aligned.reason == "not a row":
-            continue  # a group heading or a header cell
-        if row.subtotal and not seg.has_values:
-            continue
+        if n_values and len(values) == n_values == len(cols):
+            aligned = None  # `align`'s common case, taken as it is: just the row's values
+        else:
+            aligned = align(values, len(cols), n_values)
+            if aligned.reason == "not a row":
+                continue  # a group heading or a header cell
+            if row.subtotal and not n_values:
+                continue
         if items[i] > items[pos]:
             clean = False  # a template row was skipped: let the alignment look at it
         table.found = True
         keys = _cell_keys(row.code, cols)
         if keys[0] in cells or keys[0] in ambiguous:
             return False  # printed twice: the alignment decides
-        table.put_keys(keys, aligned)
+        if aligned is None:
+            cells.update(zip(keys, values))
+        else:
+            table.put_keys(keys, aligned)
         labels[row.code] = seg.label
         pos = i + 1
     return clean and items[-1] == items[pos] and table.found
