@@ -47,6 +47,24 @@ def test_only_new_and_changed_files_are_parsed(tmp_path):
     assert digests(wh).keys() >= {"reports/2023/part-0.parquet", "violations/2023/part-0.parquet",
                                   "parsed_reports/part-0.parquet"}
     assert any(k.startswith("parsed_cells/2023/seg-") for k in digests(wh))
+    assert {k.replace("parsed_cells/", "parsed_prose/") for k in digests(wh) if k.startswith("parsed_cells/")} == {
+        k for k in digests(wh) if k.startswith("parsed_prose/")}  # each segment's sentence hashes beside its cells
+
+
+def test_a_report_whose_sentence_hashes_are_gone_is_parsed_again(tmp_path):
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    raw.mkdir()
+    for p in SEEDS[:2]:
+        shutil.copy(p, raw / p.name)
+    run(raw, wh)
+    first = digests(wh)
+    prose = CellStore(wh / "parsed_prose")
+    hashes = prose.read(pl.read_parquet(wh / "parsed_reports" / "part-0.parquet"))
+    assert hashes.height == 2 and all(len(x) > 5 for x in hashes["exact"].to_list())  # the seeds have prose
+    for p in prose.files().values():
+        p.unlink()
+    assert run(raw, wh) == {"parsed": 2, "reused": 0, "dropped": 2}  # the comparisons need them: read again
+    assert digests(wh) == first
 
 
 def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_path):
