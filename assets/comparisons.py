@@ -28,7 +28,6 @@ from contracts import comparisons as C
 from contracts.history import unused_duplicates
 from contracts.version import RULES_VERSION
 from nianbao.frames import PROSE_SCHEMA
-from nianbao.store import UNKNOWN_YEAR
 
 DATASETS = ("comparisons", "comparisons_stock", "comparisons_bodies")
 MISSING_CHECK = "missing_bodies"
@@ -75,10 +74,7 @@ def sentences(warehouse: Warehouse, keys: list[str], ids: pl.DataFrame) -> pl.Da
     index = pl.concat([warehouse.read_year("parsed_reports", k).select("report_id", "year", "segment")
                        for k in keys]).join(ids, on="report_id", how="semi")
     store = warehouse.prose_store()
-    on_disk = pl.DataFrame(list(store.files()), schema={"_key": pl.String, "segment": pl.String}, orient="row")
-    index = index.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR)).join(
-        on_disk, on=["_key", "segment"], how="semi").drop("_key")
-    return store.read(index, schema=PROSE_SCHEMA).select(list(C.SENTENCE_SCHEMA)).sort("report_id")
+    return store.read(store.stored(index), schema=PROSE_SCHEMA).select(list(C.SENTENCE_SCHEMA)).sort("report_id")
 
 
 def write_year_comparisons(warehouse: Warehouse, key: str) -> dict[str, int]:

@@ -81,10 +81,7 @@ def parse_incremental(inventory: pl.DataFrame, root: str, previous: Index | None
     if previous is None:
         keep = pl.DataFrame(schema={"report_id": pl.String})
     else:
-        on_disk = pl.DataFrame(list(store.files().keys() & prose.files().keys()),
-                               schema={"_key": pl.String, "segment": pl.String}, orient="row")
-        stored = (previous.reports.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR))
-                  .join(on_disk, on=["_key", "segment"], how="semi"))  # a report whose cells are gone is parsed again
+        stored = store.stored(previous.reports, prose)  # a report whose cells or hashes are gone is parsed again
         done = pl.concat([stored.select("report_id", "path", "sha256", "parser"),
                           previous.failures.select("report_id", "path", "sha256", "parser")])
         keep = (done.filter(pl.col("parser") == PARSER_VERSION)

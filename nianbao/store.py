@@ -125,6 +125,16 @@ class CellStore:
                 out[(p.parent.name, p.stem.removeprefix("seg-"))] = p
         return out
 
+    def stored(self, reports: pl.DataFrame, *also: CellStore) -> pl.DataFrame:
+        """The rows of `reports` (with `year`, `segment`) whose segment file is on disk, in this store and in
+        each of `also` (a report whose file is gone must be parsed again, or has nothing to read)."""
+        keys = self.files().keys()
+        for other in also:
+            keys &= other.files().keys()
+        on_disk = pl.DataFrame(list(keys), schema={"_key": pl.String, "segment": pl.String}, orient="row")
+        return (reports.with_columns(_key=pl.col("year").cast(pl.String).fill_null(UNKNOWN_YEAR))
+                .join(on_disk, on=["_key", "segment"], how="semi").drop("_key"))
+
     def scan(self, reports: pl.DataFrame, key: str | None = None, ordered: bool = False) -> pl.LazyFrame | None:
         """The live cells of `reports` (rows of parsed_reports, with `segment`), of one year or all; None
         when there are none.

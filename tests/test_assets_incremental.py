@@ -52,11 +52,7 @@ def test_only_new_and_changed_files_are_parsed(tmp_path):
 
 
 def test_a_report_whose_sentence_hashes_are_gone_is_parsed_again(tmp_path):
-    raw, wh = tmp_path / "raw", tmp_path / "wh"
-    raw.mkdir()
-    for p in SEEDS[:2]:
-        shutil.copy(p, raw / p.name)
-    run(raw, wh)
+    raw, wh = two_seeds_run(tmp_path)
     first = digests(wh)
     prose = CellStore(wh / "parsed_prose")
     hashes = prose.read(pl.read_parquet(wh / "parsed_reports" / "part-0.parquet"))
@@ -67,12 +63,18 @@ def test_a_report_whose_sentence_hashes_are_gone_is_parsed_again(tmp_path):
     assert digests(wh) == first
 
 
-def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_path):
+def two_seeds_run(tmp_path):
+    """A warehouse of a run on two seeds: (raw folder, warehouse)."""
     raw, wh = tmp_path / "raw", tmp_path / "wh"
     raw.mkdir()
     for p in SEEDS[:2]:
         shutil.copy(p, raw / p.name)
     run(raw, wh)
+    return raw, wh
+
+
+def test_a_segment_nobody_points_at_is_removed_and_a_missing_one_is_named(tmp_path):
+    raw, wh = two_seeds_run(tmp_path)
     store = CellStore(wh / "parsed_cells")
     stray = wh / "parsed_cells" / "2023" / "seg-0000000000000000.parquet"  # e.g. left by a crashed parse
     shutil.copy(next(iter(store.files().values())), stray)
