@@ -4,7 +4,8 @@ GX has no polars engine and no group-wise sum expectation, so the frames are der
 same expressions the pandera models use: one column per identity, the difference of its two sides)
 and handed to GX as pandas; each identity column is then expected to be 0 (nulls, i.e. unknown cells,
 are not judged, as in pandera). Used for the Data Docs and to compare GX with pandera on speed and on
-which reports fail. GX is imported lazily (it takes seconds) and its progress bars are off.
+which reports fail. GX is imported lazily (it takes seconds; `nianbao run` imports it early in a process of its own,
+`contracts.gx_process`) and its progress bars are off.
 
 `validate` returns each expectation's result (`Outcome`: rule, column, success, counts, the failing
 reports and their values); the Data Docs page is rendered from them by `contracts/gx_docs.py`, not by
@@ -112,9 +113,16 @@ class Outcome:
     unexpected: tuple[tuple[str, object], ...]
 
 
-def _context():
+def import_gx():
+    """Great Expectations, imported (seconds, the first time), its usage statistics off."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+
+    return gx
+
+
+def _context():
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
@@ -155,7 +163,16 @@ def _plain(v):
 
 
 def validate_frames(derived: list[Frame]) -> list[Outcome]:
-    """Run the suite on derived frames; each expectation's outcome."""
+    """Run the suite on derived frames; each expectation's outcome. In the GX process when the run started
+    one (`contracts.gx_process`), else here."""
+    from contracts import gx_process
+
+    got = gx_process.validate(derived)
+    return validate_here(derived) if got is None else got
+
+
+def validate_here(derived: list[Frame]) -> list[Outcome]:
+    """`validate_frames` in this process."""
     gx, ctx = _context()
     source = ctx.data_sources.add_or_update_pandas("nianbao")
     outcomes: list[Outcome] = []

@@ -91,12 +91,7 @@ def init_worker(limits: Limits, status_dir: str, run_pid: int | None = None) -> 
     keep a status file."""
     global _STATUS, _LIMITS
     _LIMITS = limits
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: workers still end when the pool shuts down
-        pass
-    if run_pid is not None:
-        threading.Thread(target=_die_with, args=(run_pid,), daemon=True, name="nianbao-watch-run").start()
+    die_with(run_pid)
     if limits.memory_mb > 0:
         cap = limits.memory_mb * 1024 * 1024
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -104,6 +99,17 @@ def init_worker(limits: Limits, status_dir: str, run_pid: int | None = None) -> 
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     _STATUS = os.open(Path(status_dir) / str(os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     quiet_gc()
+
+
+def die_with(run_pid: int | None) -> None:
+    """In a pool's worker: die with the parent (the forkserver) and with the run `run_pid` (see "Orphans"
+    above), so that a killed run leaves no process behind."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: workers still end when the pool shuts down
+        pass
+    if run_pid is not None:
+        threading.Thread(target=_die_with, args=(run_pid,), daemon=True, name="nianbao-watch-run").start()
 
 
 def quiet_gc() -> None:

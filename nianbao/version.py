@@ -2,10 +2,10 @@
 
 A cached parse is reused only when both the file's content hash and this version match. The version
 hashes the modules that read files (`PARSE_MODULES`: the format backends and the text parser, the
-template, the cell policy, decoding, metadata, regions, the parsed record and its frames, the batch
-that applies the folder's region), so changing any of them re-parses everything, and editing anything
-else (the year pages, the store, the synthetic corpus, the contracts, the Dagster layer) re-parses
-nothing.
+template, the cell policy, decoding, metadata, regions, the prose's sentence hashes, the parsed record
+and its frames, the batch that applies the folder's region), so changing any of them re-parses
+everything, and editing anything else (the year pages, the store, the synthetic corpus, the contracts,
+the Dagster layer) re-parses nothing.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 _HERE = Path(__file__).parent
 
 # the modules (globs relative to the nianbao package) whose code decides what a file parses to
-PARSE_MODULES = ("template.py", "cells.py", "decode.py", "formats.py", "meta.py", "narrative.py", "regions.py",
-                 "report.py", "frames.py", "batch.py", "parsers/*.py", "data/*.py")
+PARSE_MODULES = ("template.py", "cells.py", "decode.py", "formats.py", "meta.py", "narrative.py", "prose.py",
+                 "regions.py", "report.py", "frames.py", "batch.py", "parsers/*.py", "data/*.py")
 
 
 def hash_modules(root: Path, patterns: tuple[str, ...]) -> str:

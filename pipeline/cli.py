@@ -120,6 +120,16 @@ def cmd_check(a) -> int:
 def cmd_run(a) -> int:
     """Materialise every asset in-process (every year partition), alert about new failures (the configured
     channels; by default the log on stderr) and print a summary."""
+    from contracts import gx_process
+
+    gx_process.start()  # GX's import (seconds) runs beside the run's own imports, inventory and parse
+    try:
+        return _run(a)
+    finally:
+        gx_process.stop()
+
+
+def _run(a) -> int:
     from dagster import DagsterInstance
     from rich.console import Console
 

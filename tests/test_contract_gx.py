@@ -130,3 +130,33 @@ def test_data_docs_page_shows_its_reports_in_chromium_with_the_network_blocked(t
         shots = Path(os.environ["NIANBAO_SHOTS"])
         shots.mkdir(parents=True, exist_ok=True)
         shutil.copy(png, shots / "data-docs-2023.png")
+
+
+def test_the_gx_process_validates_as_the_run_itself_does(seeds, ids):
+    """`nianbao run` imports GX in a process of its own (contracts.gx_process): the outcomes it returns are
+    the in-process ones; a process that died leaves the validation to the caller; one never used is
+    killed at once, mid-import or not."""
+    from contracts import gx_process
+
+    reports, cells = seeds
+    for prefix, table, row, col, raw in ALTERATIONS:
+        cells = X.set_cell(cells, ids[prefix], table, row, col, raw)
+    derived = gx.frames(reports, cells, per_report=True)
+    here = gx.validate_here(derived)
+    assert not all(o.success for o in here)
+    gx_process.start()
+    try:
+        pid = next(iter(gx_process._SIDE[0]._processes))
+        assert pid != os.getpid()
+        assert gx.validate_frames(derived) == here
+        os.kill(pid, 9)  # the process dies: the caller validates, with the same outcomes
+        assert gx.validate_frames(derived) == here
+        assert not gx_process._SIDE
+    finally:
+        gx_process.stop()
+    gx_process.start()  # never asked to validate: killed by stop, without waiting for GX's import
+    pid = next(iter(gx_process._SIDE[0]._processes))
+    gx_process.stop()
+    assert not gx_process._SIDE
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
