@@ -3,7 +3,7 @@
 `nianbao run` calls `start()` first thing. One worker process (forkserver) imports GX at once, on the
 core the run's own start leaves idle (Dagster's imports, the inventory), and later runs the Data Docs'
 validations (`contracts.gx.validate_frames` sends it the derived frames; they are small: one row per
-report). The run itself never imports GX or pandas. `stop()` ends the process: at once if it was never
+report). The run itself never imports GX. `stop()` ends the process: at once if it was never
 asked to validate, else after its last validation.
 
 Without `start()` (the Dagster UI's runs, the tests), or if the process has died, GX runs in the calling
@@ -44,6 +44,12 @@ def start() -> None:
     except (OSError, RuntimeError):  # no process could be started: GX runs in the run's process
         return
     _SIDE.append(ex)
+
+
+def pid() -> int | None:
+    """The GX process's id, None when there is none."""
+    procs = list((_SIDE[0]._processes or {}).keys()) if _SIDE else []  # (the executor's record of its process)
+    return procs[0] if procs else None
 
 
 def _remote(derived: list) -> list:

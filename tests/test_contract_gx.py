@@ -146,17 +146,17 @@ def test_the_gx_process_validates_as_the_run_itself_does(seeds, ids):
     assert not all(o.success for o in here)
     gx_process.start()
     try:
-        pid = next(iter(gx_process._SIDE[0]._processes))
-        assert pid != os.getpid()
+        pid = gx_process.pid()
+        assert pid is not None and pid != os.getpid()
         assert gx.validate_frames(derived) == here
         os.kill(pid, 9)  # the process dies: the caller validates, with the same outcomes
         assert gx.validate_frames(derived) == here
-        assert not gx_process._SIDE
+        assert gx_process.pid() is None  # the dead process is forgotten
     finally:
         gx_process.stop()
     gx_process.start()  # never asked to validate: killed by stop, without waiting for GX's import
-    pid = next(iter(gx_process._SIDE[0]._processes))
+    pid = gx_process.pid()
     gx_process.stop()
-    assert not gx_process._SIDE
+    assert gx_process.pid() is None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
