@@ -194,7 +194,6 @@ class Warehouse(ConfigurableResource):
         year_written(name, key, df)
         return write_atomic(df, self._target(self._year_rel(name, key) / PART))
 
-
     def write_year_parts(self, name: str, key: str, parts: Iterable[pl.DataFrame], schema: dict) -> int:
         """Write one year partition part by part (a row group each: only one part in memory), atomically,
         with the columns of `schema`; returns its row count (which becomes that year's metadata)."""

@@ -16,9 +16,22 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
-_SIDE: list[ProcessPoolExecutor] = []  # the started process's executor, if any
-_USED: list[bool] = []  # whether it was asked to validate
+
+@dataclass
+class _Side:
+    """The started GX process: its executor, and whether it was asked to validate."""
+
+    executor: ProcessPoolExecutor
+    used: bool = False
+
+    def processes(self) -> dict:
+        """pid → process, the executor's own record (empty once it shut down)."""
+        return dict(self.executor._processes or {})
+
+
+_side: _Side | None = None
 
 
 def _init(run_pid: int) -> None:
@@ -35,7 +48,8 @@ def _init(run_pid: int) -> None:
 
 def start() -> None:
     """Start the GX process (once per process; a no-op if it runs)."""
-    if _SIDE or multiprocessing.current_process().daemon:  # (a daemonic process cannot have children)
+    global _side
+    if _side is not None or multiprocessing.current_process().daemon:  # (a daemonic process has no children)
         return
     try:
         ex = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
@@ -43,13 +57,12 @@ def start() -> None:
         ex.submit(int)  # the process starts at the first task, and imports GX before running it
     except (OSError, RuntimeError):  # no process could be started: GX runs in the run's process
         return
-    _SIDE.append(ex)
+    _side = _Side(ex)
 
 
 def pid() -> int | None:
     """The GX process's id, None when there is none."""
-    procs = list((_SIDE[0]._processes or {}).keys()) if _SIDE else []  # (the executor's record of its process)
-    return procs[0] if procs else None
+    return next(iter(_side.processes()), None) if _side is not None else None
 
 
 def _remote(derived: list) -> list:
@@ -61,11 +74,11 @@ def _remote(derived: list) -> list:
 def validate(derived: list) -> list | None:
     """`contracts.gx.validate_here(derived)` in the GX process; None if there is none (or it died): the
     caller then validates itself."""
-    if not _SIDE:
+    if _side is None:
         return None
-    _USED.append(True)
+    _side.used = True
     try:
-        return _SIDE[0].submit(_remote, derived).result()
+        return _side.executor.submit(_remote, derived).result()
     except BrokenProcessPool:
         stop()
         return None
@@ -73,10 +86,11 @@ def validate(derived: list) -> list | None:
 
 def stop() -> None:
     """End the GX process: wait for it if it validated (it is done), else kill it, maybe mid-import."""
-    while _SIDE:
-        ex = _SIDE.pop()
-        if not _USED:
-            for p in list((ex._processes or {}).values()):  # (the executor's own record of its process)
-                p.kill()
-        ex.shutdown(wait=True, cancel_futures=True)
-    _USED.clear()
+    global _side
+    side, _side = _side, None
+    if side is None:
+        return
+    if not side.used:
+        for p in side.processes().values():
+            p.kill()
+    side.executor.shutdown(wait=True, cancel_futures=True)
